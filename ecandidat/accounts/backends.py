@@ -1,0 +1,34 @@
+from django.contrib.auth.backends import ModelBackend
+
+from .models import User
+
+
+class LoginBackend(ModelBackend):
+    """Log in with the login (dossier number for candidates) or a candidate's confirmed email.
+
+    An address awaiting validation (``pending_email``) is never accepted. A candidate must
+    have activated the account. Unknown logins still cost one password hash, so response
+    time does not reveal which logins exist.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        login = (username or "").strip()
+        if not login or password is None:
+            return None
+        if "@" in login:
+            user = User.objects.candidates().with_email(login).first()
+        else:
+            user = User.objects.filter(username__iexact=login).first()
+        if user is None:
+            User().set_password(password)
+            return None
+        if not user.check_password(password):
+            return None
+        if not self.user_can_authenticate(user):
+            return None
+        return user
+
+    def user_can_authenticate(self, user):
+        if user.is_candidate and not user.is_activated:
+            return False
+        return super().user_can_authenticate(user)

@@ -1,0 +1,159 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import Language, TokenPurpose, UserKind
+
+
+class AccountQuerySet(models.QuerySet):
+    def candidates(self):
+        return self.filter(kind=UserKind.CANDIDATE)
+
+    def with_email(self, email: str):
+        """Accounts whose confirmed address is ``email`` (case-insensitive)."""
+        return self.filter(email__iexact=email.strip())
+
+    def never_activated_before(self, moment):
+        """Candidate accounts never activated whose every activation link expired by ``moment``."""
+        live_links = AccountToken.objects.filter(
+            user=models.OuterRef("pk"),
+            purpose=TokenPurpose.ACTIVATION,
+            used_at__isnull=True,
+            expires_at__gt=moment,
+        )
+        return (
+            self.candidates()
+            .filter(activated_at__isnull=True, date_joined__lt=moment, last_login__isnull=True)
+            .exclude(models.Exists(live_links))
+        )
+
+
+class AccountManager(UserManager.from_queryset(AccountQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("kind", UserKind.STAFF)
+        extra_fields.setdefault("activated_at", timezone.now())
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account: a candidate (login = dossier number) or a staff member.
+
+    One account per person, kept from one campaign to the next. The candidate's dossier
+    (personal information, address, studies…) lives in the dossier app.
+    """
+
+    username = models.CharField(
+        _("login"),
+        max_length=150,
+        unique=True,
+        help_text=_("For a candidate, the dossier number."),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=UserKind.choices, default=UserKind.CANDIDATE
+    )
+    last_name = models.CharField(_("Last name"), max_length=150)
+    first_name = models.CharField(_("First name"), max_length=150)
+    email = models.EmailField(_("email address"), max_length=254)
+    pending_email = models.EmailField(_("new email address awaiting validation"), blank=True)
+    preferred_language = models.CharField(
+        _("Preferred language"), max_length=8, choices=Language.choices, default=Language.FRENCH
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+
+    objects = AccountManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email", "last_name", "first_name"]
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            # One candidate account per address; staff accounts are separate people records.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(kind=UserKind.CANDIDATE),
+                name="accounts_unique_candidate_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=UserKind.values), name="accounts_user_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.username})"
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.kind == UserKind.CANDIDATE
+
+    @property
+    def is_activated(self) -> bool:
+        return self.activated_at is not None
+
+    @property
+    def dossier_number(self) -> str:
+        return self.username if self.is_candidate else ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}".strip()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.first_name
+
+
+class IssuedDossierNumber(models.Model):
+    """Every dossier number ever handed out; rows outlive their accounts so none is reused."""
+
+    number = models.CharField(_("dossier number"), max_length=8, unique=True)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issued dossier number")
+        verbose_name_plural = _("issued dossier numbers")
+
+    def __str__(self):
+        return self.number
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class AccountToken(models.Model):
+    """A single-use secret sent by email (activation, password reset, email change).
+
+    Only the SHA-256 of the secret is stored: a copy of the database gives no usable link.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    purpose = models.CharField(_("purpose"), max_length=32, choices=TokenPurpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account token")
+        verbose_name_plural = _("account tokens")
+        indexes = [models.Index(fields=["user", "purpose"], name="accounts_token_user_purpose")]
+
+    def __str__(self):
+        return f"{self.purpose} for {self.user_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,359 @@
+"""Writes on accounts: sign-up, activation, recovery, email and password changes.
+
+Every function is atomic, writes an audit row and sends its emails through the outbox (so
+nothing is emailed if the transaction rolls back). The anonymous flows behave the same way
+whether or not the address belongs to an account: only the email that leaves differs.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from ecandidat.audit.services import record
+from ecandidat.notifications.services import send_email
+
+from .dossier_numbers import allocate_dossier_number
+from .enums import TokenPurpose, UserKind
+from .models import AccountToken, User, hash_token
+
+
+class AccountError(Exception):
+    """A domain refusal, shown to the user as a message."""
+
+
+def normalize_email(email: str) -> str:
+    return BaseUserManager.normalize_email(email.strip())
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _email_context(user: User, **extra) -> dict:
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "dossier_number": user.dossier_number,
+        **extra,
+    }
+
+
+def _format_deadline(moment, language: str) -> str:
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def issue_token(user: User, purpose: str, lifetime: timedelta, data: dict | None = None):
+    """Create a fresh single-use link secret; earlier unused links of that kind stop working."""
+    now = timezone.now()
+    AccountToken.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+        used_at=now
+    )
+    raw = secrets.token_urlsafe(32)
+    token = AccountToken.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=hash_token(raw),
+        expires_at=now + lifetime,
+        data=data or {},
+    )
+    return raw, token
+
+
+def find_usable_token(raw: str, purpose: str) -> AccountToken | None:
+    token = (
+        AccountToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw or ""), purpose=purpose)
+        .first()
+    )
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    return token
+
+
+def _consume_token(raw: str, purpose: str) -> AccountToken:
+    """Mark the token used, exactly once even under concurrent requests."""
+    now = timezone.now()
+    updated = AccountToken.objects.filter(
+        token_hash=hash_token(raw or ""),
+        purpose=purpose,
+        used_at__isnull=True,
+        expires_at__gt=now,
+        user__is_active=True,
+    ).update(used_at=now)
+    if updated != 1:
+        raise AccountError("invalid-token")
+    return AccountToken.objects.select_related("user").get(token_hash=hash_token(raw))
+
+
+def activation_lifetime() -> timedelta:
+    return timedelta(days=settings.ACTIVATION_DAYS)
+
+
+def _send_activation(user: User, key: str) -> None:
+    raw, token = issue_token(user, TokenPurpose.ACTIVATION, activation_lifetime())
+    send_email(
+        key,
+        to=user.email,
+        user=user,
+        language=user.preferred_language,
+        context=_email_context(
+            user,
+            link=absolute_url(reverse("public:activate", args=[raw])),
+            valid_until=_format_deadline(token.expires_at, user.preferred_language),
+        ),
+    )
+
+
+def _lost_link() -> str:
+    return absolute_url(reverse("public:identification_lost"))
+
+
+@transaction.atomic
+def register_candidate(
+    *, last_name: str, first_name: str, email: str, language: str, request=None
+) -> User | None:
+    """Create a candidate account and email its login and activation link.
+
+    When the address already has an account, no second account is made: that address is
+    told so instead. Returns the new account, or None.
+    """
+    email = normalize_email(email)
+    existing = User.objects.candidates().with_email(email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User(
+                    username=allocate_dossier_number(),
+                    kind=UserKind.CANDIDATE,
+                    last_name=last_name,
+                    first_name=first_name,
+                    email=email,
+                    preferred_language=language,
+                )
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError:
+            # Two sign-ups with the same address raced; the other one won.
+            existing = User.objects.candidates().with_email(email).first()
+            if existing is None:
+                raise
+        else:
+            record("account.created", actor=None, target=user, request=request)
+            _send_activation(user, "account_created")
+            return user
+    record("account.signup_existing_email", target=existing, request=request)
+    send_email(
+        "account_exists",
+        to=existing.email,
+        user=existing,
+        language=existing.preferred_language,
+        context=_email_context(existing, link=_lost_link()),
+    )
+    return None
+
+
+@transaction.atomic
+def activate_account(*, raw_token: str, password: str, request=None) -> User:
+    token = _consume_token(raw_token, TokenPurpose.ACTIVATION)
+    user = token.user
+    user.set_password(password)
+    user.activated_at = user.activated_at or timezone.now()
+    user.save(update_fields=["password", "activated_at"])
+    record("account.activated", actor=user, target=user, request=request)
+    return user
+
+
+@transaction.atomic
+def resend_activation(*, email: str, request=None) -> None:
+    user = User.objects.candidates().with_email(normalize_email(email)).first()
+    if user is None or not user.is_active:
+        return
+    if user.is_activated:
+        send_email(
+            "already_activated",
+            to=user.email,
+            user=user,
+            language=user.preferred_language,
+            context=_email_context(user, link=_lost_link()),
+        )
+        record("account.activation_resend_refused", target=user, request=request)
+        return
+    _send_activation(user, "activation_resent")
+    record("account.activation_resent", target=user, request=request)
+
+
+@transaction.atomic
+def recover_identification(*, email: str, request=None) -> None:
+    """Email the dossier number and a password-reset link (or, if never activated, a new
+    activation link)."""
+    user = User.objects.candidates().with_email(normalize_email(email)).first()
+    if user is None or not user.is_active:
+        return
+    if not user.is_activated:
+        _send_activation(user, "activation_resent")
+        record("account.activation_resent", target=user, request=request)
+        return
+    raw, token = issue_token(
+        user, TokenPurpose.PASSWORD_RESET, timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    )
+    send_email(
+        "identification_lost",
+        to=user.email,
+        user=user,
+        language=user.preferred_language,
+        context=_email_context(
+            user,
+            link=absolute_url(reverse("public:reset_password", args=[raw])),
+            valid_until=_format_deadline(token.expires_at, user.preferred_language),
+        ),
+    )
+    record("account.password_reset_requested", target=user, request=request)
+
+
+def _password_changed_notice(user: User) -> None:
+    send_email(
+        "password_changed",
+        to=user.email,
+        user=user,
+        language=user.preferred_language,
+        context=_email_context(user, link=_lost_link()),
+    )
+
+
+@transaction.atomic
+def reset_password(*, raw_token: str, password: str, request=None) -> User:
+    token = _consume_token(raw_token, TokenPurpose.PASSWORD_RESET)
+    user = token.user
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record("account.password_reset", actor=user, target=user, request=request)
+    _password_changed_notice(user)
+    return user
+
+
+@transaction.atomic
+def change_password(*, user: User, new_password: str, request=None) -> None:
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    record("account.password_changed", actor=user, target=user, request=request)
+    _password_changed_notice(user)
+
+
+@transaction.atomic
+def request_email_change(*, user: User, new_email: str, request=None) -> None:
+    """Send a validation link to the new address; the current one stays the login until then."""
+    new_email = normalize_email(new_email)
+    user.pending_email = new_email
+    user.save(update_fields=["pending_email"])
+    record(
+        "account.email_change_requested",
+        actor=user,
+        target=user,
+        data={"new_email": new_email},
+        request=request,
+    )
+    other = User.objects.candidates().with_email(new_email).exclude(pk=user.pk).first()
+    if other is not None:
+        # Say nothing on screen (no enumeration); tell the owner of that address instead.
+        send_email(
+            "email_in_use",
+            to=new_email,
+            language=user.preferred_language,
+            context=_email_context(user, link=_lost_link()),
+        )
+        return
+    raw, token = issue_token(
+        user,
+        TokenPurpose.EMAIL_CHANGE,
+        timedelta(days=settings.EMAIL_CHANGE_DAYS),
+        data={"email": new_email},
+    )
+    send_email(
+        "email_change",
+        to=new_email,
+        user=user,
+        language=user.preferred_language,
+        context=_email_context(
+            user,
+            new_email=new_email,
+            link=absolute_url(reverse("public:confirm_email", args=[raw])),
+            valid_until=_format_deadline(token.expires_at, user.preferred_language),
+        ),
+    )
+    send_email(
+        "email_change_notice",
+        to=user.email,
+        user=user,
+        language=user.preferred_language,
+        context=_email_context(user, new_email=new_email),
+    )
+
+
+@transaction.atomic
+def confirm_email_change(*, raw_token: str, request=None) -> User:
+    token = _consume_token(raw_token, TokenPurpose.EMAIL_CHANGE)
+    user = User.objects.select_for_update().get(pk=token.user_id)
+    new_email = token.data["email"]
+    if User.objects.candidates().with_email(new_email).exclude(pk=user.pk).exists():
+        raise AccountError("email-taken")
+    old_email = user.email
+    user.email = new_email
+    if user.pending_email.lower() == new_email.lower():
+        user.pending_email = ""
+    user.save(update_fields=["email", "pending_email"])
+    record(
+        "account.email_changed",
+        actor=user,
+        target=user,
+        data={"old_email": old_email, "new_email": new_email},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def set_preferred_language(*, user: User, language: str, request=None) -> None:
+    if user.preferred_language == language:
+        return
+    old = user.preferred_language
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    record(
+        "account.language_changed",
+        actor=user,
+        target=user,
+        data={"from": old, "to": language},
+        request=request,
+    )
+
+
+def record_login(user: User, request=None) -> None:
+    record("account.login", actor=user, target=user, request=request)
+
+
+def record_login_failure(login: str, request=None) -> None:
+    record("account.login_failed", data={"login": login[:150]}, request=request)
+
+
+@transaction.atomic
+def purge_never_activated(now=None) -> list[str]:
+    """Delete candidate accounts never activated whose activation links have all expired.
+
+    Their dossier numbers stay reserved in IssuedDossierNumber, so none is ever reissued.
+    """
+    now = now or timezone.now()
+    cutoff_accounts = list(User.objects.never_activated_before(now))
+    numbers = []
+    for user in cutoff_accounts:
+        numbers.append(user.username)
+        record("account.purged", target=user, data={"dossier_number": user.username})
+        user.delete()
+    return numbers

@@ -1,0 +1,23 @@
+"""Access decorators shared by the audience packages."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+
+
+def candidate_required(view):
+    """The view is for signed-in candidates; visitors go to the login with ``next``.
+
+    A signed-in account that is not a candidate gets 404: the page does not exist for it.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_candidate:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,39 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from ecandidat.audit.services import record
+
+from . import services
+from .models import OutboxEmail
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """Administrators see every email, filter the failed ones and send them again."""
+
+    list_display = ["created_at", "template", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template", "language"]
+    search_fields = ["recipient", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutboxEmail._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected emails again"))
+    def send_again(self, request, queryset):
+        for email in queryset:
+            services.requeue(email.pk)
+            record("email.requeued", actor=request.user, target=email, request=request)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d email queued again.", "%(n)d emails queued again.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )

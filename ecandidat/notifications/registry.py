@@ -1,0 +1,88 @@
+"""The declared emails: every message the platform sends is listed here.
+
+Each entry names a subject (translated, with ``%(name)s`` placeholders filled from the
+context) and the pair of templates ``emails/<key>.txt`` and ``emails/<key>.html``; both are
+rendered in the recipient's language. Staff can preview every entry (see the preview page).
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    key: str
+    subject: str
+    description: str
+    # Sample context for previews and template tests: every variable the template uses.
+    sample: dict = field(default_factory=dict)
+
+
+_ACCOUNT_SAMPLE = {
+    "first_name": "Laurent",
+    "last_name": "LEBRUN",
+    "dossier_number": "RUU99UM3",
+    "link": "https://ecandidat.example.org/account/activate/sample-token/",
+    "valid_until": "2026-12-04 18:00",
+}
+
+EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
+    t.key: t
+    for t in [
+        EmailTemplate(
+            "account_created",
+            _("Your eCandidat account %(dossier_number)s: activate it"),
+            _("Sent after sign-up: login and activation link."),
+            _ACCOUNT_SAMPLE,
+        ),
+        EmailTemplate(
+            "account_exists",
+            _("Your eCandidat account already exists"),
+            _("Sent when someone signs up with an address that already has an account."),
+            {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/lost/"},
+        ),
+        EmailTemplate(
+            "activation_resent",
+            _("Your eCandidat account %(dossier_number)s: new activation link"),
+            _("Sent on “I lost my activation code.” to an account not yet activated."),
+            _ACCOUNT_SAMPLE,
+        ),
+        EmailTemplate(
+            "already_activated",
+            _("Your eCandidat account %(dossier_number)s is already activated"),
+            _("Sent on “I lost my activation code.” to an account already activated."),
+            {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/lost/"},
+        ),
+        EmailTemplate(
+            "identification_lost",
+            _("Your eCandidat login and a link to choose a new password"),
+            _("Sent on “Identification lost”: dossier number and password-reset link."),
+            _ACCOUNT_SAMPLE,
+        ),
+        EmailTemplate(
+            "email_change",
+            _("Confirm your new eCandidat email address"),
+            _("Sent to the new address when a candidate changes it."),
+            {**_ACCOUNT_SAMPLE, "new_email": "laurent.lebrun@example.org"},
+        ),
+        EmailTemplate(
+            "email_change_notice",
+            _("A change of your eCandidat email address was requested"),
+            _("Sent to the current address when a change is requested."),
+            {**_ACCOUNT_SAMPLE, "new_email": "laurent.lebrun@example.org"},
+        ),
+        EmailTemplate(
+            "email_in_use",
+            _("This address is already used by an eCandidat account"),
+            _("Sent to a new address that already belongs to another account."),
+            {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/lost/"},
+        ),
+        EmailTemplate(
+            "password_changed",
+            _("Your eCandidat password was changed"),
+            _("Sent after a password change or reset."),
+            {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/lost/"},
+        ),
+    ]
+}

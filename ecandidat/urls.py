@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("eCandidat administration")
+admin.site.site_title = _("eCandidat administration")
+
+urlpatterns = [
+    path("", include("ecandidat.www.public.urls")),
+    path("candidate/", include("ecandidat.www.candidate.urls")),
+    path("staff/admin/", admin.site.urls),
+    path("dev/", include("ecandidat.www.dev.urls")),  # 404 unless DEBUG
+]

@@ -1,0 +1,237 @@
+"""Pages for visitors: home and login, sign-up, activation and the two recovery forms.
+
+The anonymous forms answer identically whatever the address typed (POST → redirect → the
+same "check your mailbox" page) so that nobody can learn which addresses have an account.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecandidat.accounts import services
+from ecandidat.accounts.enums import Language, TokenPurpose
+from ecandidat.core.ratelimit import limit_exceeded
+
+from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, SignupForm
+
+TOO_MANY_REQUESTS = 429
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _visitor_language() -> str:
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in Language.values else settings.LANGUAGE_CODE
+
+
+@require_http_methods(["GET", "POST"])
+def home(request):
+    if request.method == "GET" and request.user.is_authenticated and request.user.is_candidate:
+        return redirect(_safe_next(request) or "candidate:home")
+    form = LoginForm(request, data=request.POST or None)
+    status = 200
+    if request.method == "POST":
+        login_value = request.POST.get("username", "")
+        if limit_exceeded(request, "login", login_value):
+            form = LoginForm(request, data=request.POST, check_credentials=False)
+            form.is_valid()
+            form.add_error(None, RATE_LIMITED_MESSAGE)
+            status = TOO_MANY_REQUESTS
+        elif form.is_valid():
+            # login() rotates the session key: a session fixed before login is worthless.
+            login(request, form.user)
+            services.record_login(form.user, request)
+            return HttpResponseRedirect(_safe_next(request) or reverse("candidate:home"))
+        else:
+            services.record_login_failure(login_value, request)
+    return render(
+        request, "public/home.html", {"form": form, "next": _safe_next(request)}, status=status
+    )
+
+
+def _rate_limited(request, form, template, context=None):
+    form.add_error(None, RATE_LIMITED_MESSAGE)
+    return render(request, template, {"form": form, **(context or {})}, status=TOO_MANY_REQUESTS)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if limit_exceeded(request, "signup", request.POST.get("email", "")):
+            return _rate_limited(request, form, "public/signup.html")
+        if valid:
+            services.register_candidate(
+                last_name=form.cleaned_data["last_name"],
+                first_name=form.cleaned_data["first_name"],
+                email=form.cleaned_data["email"],
+                language=_visitor_language(),
+                request=request,
+            )
+            return redirect("public:signup_done")
+    return render(request, "public/signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(request, "public/signup_done.html")
+
+
+def _recovery_view(request, *, service, title, intro, scope_template):
+    form = EmailForm(request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if limit_exceeded(request, "recovery", request.POST.get("email", "")):
+            return _rate_limited(
+                request, form, scope_template, {"page_title": title, "intro": intro}
+            )
+        if valid:
+            service(email=form.cleaned_data["email"], request=request)
+            return redirect("public:recovery_done")
+    return render(request, scope_template, {"form": form, "page_title": title, "intro": intro})
+
+
+@require_http_methods(["GET", "POST"])
+def identification_lost(request):
+    return _recovery_view(
+        request,
+        service=services.recover_identification,
+        title=_("Identification lost"),
+        intro=_(
+            "Type the email address of your account. We will send you your login (dossier "
+            "number) and a link to choose a new password."
+        ),
+        scope_template="public/recovery_form.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def lost_activation(request):
+    return _recovery_view(
+        request,
+        service=services.resend_activation,
+        title=_("I lost my activation code."),
+        intro=_(
+            "Type the email address you gave when you created your account. We will send you a "
+            "new activation link."
+        ),
+        scope_template="public/recovery_form.html",
+    )
+
+
+def recovery_done(request):
+    return render(request, "public/recovery_done.html")
+
+
+def _link_invalid(request, purpose):
+    return render(request, "public/link_invalid.html", {"purpose": purpose}, status=410)
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request, token):
+    found = services.find_usable_token(token, TokenPurpose.ACTIVATION)
+    if found is None:
+        return _link_invalid(request, TokenPurpose.ACTIVATION)
+    form = NewPasswordForm(found.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.activate_account(
+                raw_token=token, password=form.cleaned_data["new_password1"], request=request
+            )
+        except services.AccountError:
+            return _link_invalid(request, TokenPurpose.ACTIVATION)
+        messages.success(
+            request,
+            _(
+                "Your account is activated. Log in with your dossier number %(number)s (or your "
+                "email address) and the password you chose."
+            )
+            % {"number": user.dossier_number},
+        )
+        return redirect("public:home")
+    return render(
+        request, "public/activate.html", {"form": form, "account": found.user, "token": token}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reset_password(request, token):
+    found = services.find_usable_token(token, TokenPurpose.PASSWORD_RESET)
+    if found is None:
+        return _link_invalid(request, TokenPurpose.PASSWORD_RESET)
+    form = NewPasswordForm(found.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.reset_password(
+                raw_token=token, password=form.cleaned_data["new_password1"], request=request
+            )
+        except services.AccountError:
+            return _link_invalid(request, TokenPurpose.PASSWORD_RESET)
+        messages.success(
+            request,
+            _("Your password has been changed. Log in with your dossier number %(number)s.")
+            % {"number": user.dossier_number},
+        )
+        return redirect("public:home")
+    return render(request, "public/reset_password.html", {"form": form, "account": found.user})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request, token):
+    # Confirmation takes a POST: mail scanners that pre-fetch links must not consume it.
+    found = services.find_usable_token(token, TokenPurpose.EMAIL_CHANGE)
+    if found is None:
+        return _link_invalid(request, TokenPurpose.EMAIL_CHANGE)
+    if request.method == "POST":
+        try:
+            services.confirm_email_change(raw_token=token, request=request)
+        except services.AccountError:
+            return _link_invalid(request, TokenPurpose.EMAIL_CHANGE)
+        messages.success(
+            request, _("Your email address has been changed. Use it from now on to log in.")
+        )
+        return redirect("candidate:account" if request.user.is_authenticated else "public:home")
+    return render(
+        request,
+        "public/confirm_email.html",
+        {"new_email": found.data.get("email", ""), "account": found.user},
+    )
+
+
+@require_POST
+def set_language(request):
+    """Switch the interface language; a signed-in user's choice is saved on the account."""
+    language = request.POST.get("language", "")
+    next_url = _safe_next(request) or reverse("public:home")
+    response = HttpResponseRedirect(next_url)
+    if language not in Language.values:
+        return response
+    if request.user.is_authenticated:
+        services.set_preferred_language(user=request.user, language=language, request=request)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+def help_page(request):
+    return render(request, "public/help.html")
