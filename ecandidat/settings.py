@@ -171,6 +171,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root
+WHITENOISE_USE_FINDERS = DEBUG  # the demo serves static files without collectstatic
 STATICFILES_DIRS = [BASE_DIR / "ecandidat" / "static"]
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media-not-served/"  # documents are only served through permission-checked views

@@ -133,8 +133,8 @@ def register_candidate(
                 user = User(
                     username=allocate_dossier_number(),
                     kind=UserKind.CANDIDATE,
-                    last_name=last_name,
-                    first_name=first_name,
+                    last_name=" ".join(last_name.split()),
+                    first_name=" ".join(first_name.split()),
                     email=email,
                     preferred_language=language,
                 )

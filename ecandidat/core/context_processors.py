@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import get_language
 
 _VOWELS = tuple("AEIOUYÉÈÊÂÎÔÛaeiouyéèêâîôû")
 
@@ -9,8 +10,10 @@ def institution_elided(name: str) -> str:
 
 
 def site(request):
+    name = settings.INSTITUTION_NAME
     return {
-        "INSTITUTION_NAME": settings.INSTITUTION_NAME,
-        "INSTITUTION_NAME_ELIDED": institution_elided(settings.INSTITUTION_NAME),
+        "INSTITUTION_NAME": name,
+        # The name as it follows "at" / "à" in the active language.
+        "INSTITUTION_AT": institution_elided(name) if get_language() == "fr" else name,
         "ACTIVATION_DAYS": settings.ACTIVATION_DAYS,
     }

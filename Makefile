@@ -1,0 +1,61 @@
+# Two commands: `make demo` (run it) and `make test` (the whole suite). See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+UV_VERSION := 0.13.9
+
+.PHONY: install demo serve test test-postgres lint format translations messages clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+
+# Re-synchronise the virtualenv whenever the lock file changes.
+$(VENV)/.synced: requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements-dev.lock || \
+		$(BIN)/python -m pip install -q -r requirements-dev.lock
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error || echo "npm unavailable: browser tests will be skipped"
+
+install: $(VENV)/.synced translations
+
+translations: $(VENV)/.synced
+	$(BIN)/python manage.py compile_translations
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_demo
+	@$(MAKE) --no-print-directory serve
+
+# The web server and the background worker; Ctrl-C stops both.
+serve:
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install node_modules/.package-lock.json
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install node_modules/.package-lock.json
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.synced
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Developers: refresh the French catalogue after changing user-facing strings.
+messages: $(VENV)/.synced
+	cd ecandidat && ../$(BIN)/python ../manage.py makemessages -l fr --no-obsolete --add-location file
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,71 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_is_limited_per_account(client, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "3/m"}
+    user = UserFactory()
+    for _ in range(3):
+        response = client.post(reverse("public:home"), {"username": user.username, "password": "x"})
+        assert response.status_code == 200
+    blocked = client.post(reverse("public:home"), {"username": user.username, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.content.decode()
+    assert blocked.context["form"]["username"].value() == user.username
+    assert "_auth_user_id" not in client.session  # even the right password is not tried
+    other = UserFactory()
+    ok = client.post(reverse("public:home"), {"username": other.username, "password": PASSWORD})
+    assert ok.status_code == 302
+
+
+def test_login_is_limited_per_ip(client, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_ip": "2/m"}
+    for n in range(2):
+        client.post(reverse("public:home"), {"username": f"user{n}", "password": "x"})
+    blocked = client.post(reverse("public:home"), {"username": "user9", "password": "x"})
+    assert blocked.status_code == 429
+    elsewhere = client.post(
+        reverse("public:home"), {"username": "user9", "password": "x"}, REMOTE_ADDR="10.1.2.3"
+    )
+    assert elsewhere.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url_name", "scope", "data"),
+    [
+        (
+            "public:signup",
+            "signup",
+            {
+                "last_name": "A",
+                "first_name": "B",
+                "email": "a@example.org",
+                "email_confirmation": "a@example.org",
+            },
+        ),
+        ("public:identification_lost", "recovery", {"email": "a@example.org"}),
+        ("public:lost_activation", "recovery", {"email": "a@example.org"}),
+    ],
+)
+def test_anonymous_forms_are_limited_per_address(client, settings, url_name, scope, data):
+    settings.RATELIMITS = {**settings.RATELIMITS, f"{scope}_account": "2/m"}
+    for _ in range(2):
+        assert client.post(reverse(url_name), data).status_code == 302
+    blocked = client.post(reverse(url_name), data)
+    assert blocked.status_code == 429
+    assert "Too many attempts" in blocked.content.decode()
+
+
+def test_rate_limit_message_is_translated(client, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "recovery_ip": "1/m"}
+    client.post(reverse("public:lost_activation"), {"email": "a@example.org"})
+    blocked = client.post(
+        reverse("public:lost_activation"),
+        {"email": "a@example.org"},
+        headers={"accept-language": "fr"},
+    )
+    assert "Trop de tentatives" in blocked.content.decode()
