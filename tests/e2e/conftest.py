@@ -65,7 +65,7 @@ def browser():
 @pytest.fixture
 def e2e_settings(settings):
     settings.DEBUG = True  # the development mailbox is part of the journey
-    settings.RATELIMITS = {key: "1000/m" for key in settings.RATELIMITS}
+    settings.RATELIMITS = dict.fromkeys(settings.RATELIMITS, "1000/m")
     return settings
 
 
@@ -100,9 +100,7 @@ def check_accessibility(page) -> None:
     """Run axe-core on the page; fail on serious or critical violations."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     summary = [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
