@@ -29,6 +29,7 @@ translations: $(VENV)/.synced
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_referentials
 	$(BIN)/python manage.py setup_demo
 	@$(MAKE) --no-print-directory serve
 

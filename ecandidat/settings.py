@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "ecandidat.audit",
     "ecandidat.accounts",
     "ecandidat.notifications",
+    "ecandidat.referentials",
+    "ecandidat.dossier",
     "ecandidat.www",
 ]
 
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ecandidat.core.context_processors.site",
+                "ecandidat.core.context_processors.dossier",
             ],
         },
     },

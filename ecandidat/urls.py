@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("ecandidat.www.public.urls")),
     path("candidate/", include("ecandidat.www.candidate.urls")),
     path("staff/admin/", admin.site.urls),
+    path("staff/", include("ecandidat.www.staff.urls")),
     path("dev/", include("ecandidat.www.dev.urls")),  # 404 unless DEBUG
 ]

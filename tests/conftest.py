@@ -1,6 +1,23 @@
 import pytest
 from django.core.cache import cache
 
+from ecandidat.referentials.importer import import_all
+from ecandidat.referentials.models import Country
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the shipped reference data once into the test database."""
+    with django_db_blocker.unblock():
+        import_all(log=lambda *args: None)
+
+
+@pytest.fixture
+def referentials(db):
+    """The reference data; reloaded when a transactional test flushed the tables."""
+    if not Country.objects.exists():
+        import_all(log=lambda *args: None)
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):

@@ -21,3 +21,23 @@ def candidate_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def staff_permission_required(permission: str):
+    """The view is for staff holding ``permission``; anyone else signed in gets 404.
+
+    A 404 rather than a 403 tells an outsider nothing about what exists.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), login_url="admin:login")
+            if not (request.user.is_staff and request.user.has_perm(permission)):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

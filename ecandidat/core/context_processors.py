@@ -17,3 +17,13 @@ def site(request):
         "INSTITUTION_AT": institution_elided(name) if get_language() == "fr" else name,
         "ACTIVATION_DAYS": settings.ACTIVATION_DAYS,
     }
+
+
+def dossier(request):
+    """The dossier's completion, for the sidebar and the home menu (one query)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_candidate:
+        return {}
+    from ecandidat.dossier.services import dossier_summary
+
+    return {"dossier_status": dossier_summary(user)}

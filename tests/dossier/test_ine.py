@@ -1,25 +1,8 @@
 """Tests for ``ecandidat.dossier.ine`` (pure Python: no Django, no database)."""
 
-from __future__ import annotations
-
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-try:
-    from ecandidat.dossier import ine as ine_module
-except ImportError:  # pragma: no cover - depends on how pytest is launched
-    # When pytest runs from outside the repository (e.g. with --rootdir /tmp)
-    # the project root is not on sys.path; load the module from its file.
-    _path = Path(__file__).resolve().parents[2] / "ecandidat" / "dossier" / "ine.py"
-    _spec = importlib.util.spec_from_file_location("_ecandidat_dossier_ine", _path)
-    assert _spec is not None
-    assert _spec.loader is not None
-    ine_module = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = ine_module
-    _spec.loader.exec_module(ine_module)
+from ecandidat.dossier import ine as ine_module
 
 IneFormat = ine_module.IneFormat
 bea_key = ine_module.bea_key

@@ -32,8 +32,18 @@ def test_home_menu_shows_name_number_and_sidebar(client, candidate):
     html = client.get(reverse("candidate:home")).content.decode()
     assert candidate.dossier_number in html
     assert "Home menu" in html and "Logout" in html and "Help" in html
-    # Sections that do not exist yet are not in the menu.
-    assert "Degree programs" not in html and "Perso. information" not in html
+    for item in [
+        "Perso. information",
+        "Address",
+        "High school diploma",
+        "Local studies",
+        "Non-local Studies",
+        "Internships",
+        "Work experience",
+    ]:
+        assert item in html
+    # Pages that do not exist yet are not in the menu.
+    assert "Degree programs" not in html and "Applications" not in html
 
 
 def test_change_password(client, candidate):
