@@ -38,6 +38,8 @@ DOSSIER_NUMBER_PREFIX = env.str("DOSSIER_NUMBER_PREFIX", default="")
 ACTIVATION_DAYS = env.int("ACTIVATION_DAYS", default=5)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_SECONDS", default=3600)
 EMAIL_CHANGE_DAYS = env.int("EMAIL_CHANGE_DAYS", default=2)
+# Whether a French national must have typed an INE before applying (checked when applying).
+INE_REQUIRED_FOR_FRENCH = env.bool("INE_REQUIRED_FOR_FRENCH", default=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -27,6 +27,11 @@ def wait_option(page, select_id, value):
     page.wait_for_selector(f"#{select_id} option[value='{value}']", state="attached")
 
 
+def add_entry(page):
+    page.locator("main a[href$='/new/']").click()
+    page.wait_for_url("**/new/")  # htmx must have processed the new page
+
+
 def open_section(page, live_url, path):
     page.locator(f"nav a[href='{path}']").click()
     page.wait_for_url(live_url + path + "*")
@@ -91,7 +96,7 @@ def test_seed_candidate_fills_every_section(browser, live_url, referentials, lan
     # Non-local studies, internships, work experience.
     open_section(page, live_url, "/candidate/dossier/non-local-studies/")
     check_accessibility(page)
-    page.locator("main a[href$='/new/']").click()
+    add_entry(page)
     page.select_option("#id_country", "DE")
     page.wait_for_selector("#id_town_abroad")
     page.fill("#id_town_abroad", "Berlin")
@@ -106,7 +111,7 @@ def test_seed_candidate_fills_every_section(browser, live_url, referentials, lan
     check_accessibility(page)
 
     open_section(page, live_url, "/candidate/dossier/internships/")
-    page.locator("main a[href$='/new/']").click()
+    add_entry(page)
     page.fill("#id_year", "2019")
     page.fill("#id_duration", "3 months")
     page.fill("#id_hours_per_week", "35")
@@ -117,7 +122,7 @@ def test_seed_candidate_fills_every_section(browser, live_url, referentials, lan
     check_accessibility(page)
 
     open_section(page, live_url, "/candidate/dossier/work-experience/")
-    page.locator("main a[href$='/new/']").click()
+    add_entry(page)
     page.fill("#id_year", "2020")
     page.fill("#id_title", "Lab technician")
     page.fill("#id_duration", "1 year")

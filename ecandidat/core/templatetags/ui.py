@@ -9,6 +9,10 @@ _CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMu
 def field(bound_field, autofocus=False):
     """A labelled Bootstrap field whose errors and help are announced by screen readers."""
     widget = bound_field.field.widget
+    # Forms may mark fields required only in some states (e.g. the department in France).
+    required = bound_field.field.required or bound_field.name in getattr(
+        bound_field.form, "conditionally_required", ()
+    )
     described_by = []
     if bound_field.help_text:
         described_by.append(f"{bound_field.auto_id}_help")
@@ -27,8 +31,20 @@ def field(bound_field, autofocus=False):
         attrs["aria-invalid"] = "true"
     if autofocus:
         attrs["autofocus"] = True
+    if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        # A group of choices is a fieldset whose legend is the label; each option is a
+        # Bootstrap form-check rendered from the sub-widgets.
+        widget.attrs["class"] = "form-check-input" + (" is-invalid" if bound_field.errors else "")
+        return {
+            "field": bound_field,
+            "is_group": True,
+            "required": required,
+            "described_by": " ".join(described_by),
+            "many": len(bound_field.field.choices) > 6,
+        }
     return {
         "field": bound_field,
         "widget_html": bound_field.as_widget(attrs=attrs),
         "is_check": isinstance(widget, forms.CheckboxInput),
+        "required": required,
     }

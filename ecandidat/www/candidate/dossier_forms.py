@@ -98,6 +98,7 @@ class DossierForm(forms.Form):
         """Restrict dependent querysets and decide which fields to show."""
 
     hidden_fields_for_state: set[str] = set()
+    conditionally_required: set[str] = set()
 
     @property
     def field_rows(self):
@@ -260,6 +261,7 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
         self.hidden_fields_for_state = (
             {"birth_city_abroad"} if is_france else {"birth_department", "birth_commune"}
         )
+        self.conditionally_required = {"birth_department", "birth_commune", "birth_city_abroad"}
 
     def clean_ine(self):
         value = self.cleaned_data["ine"]
@@ -405,6 +407,9 @@ class AddressForm(DossierForm):
             "change, input changed delay:400ms[this.value.length == 5]"
         )
         self.hidden_fields_for_state = {"town_abroad"} if is_france else {"commune"}
+        self.conditionally_required = {"commune", "town_abroad"} | (
+            {"postal_code"} if is_france else set()
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -553,6 +558,7 @@ class BaccalaureateForm(PlaceFormMixin, DossierForm):
             if not (year and year >= 2021):
                 hidden.add("specialities")
         self.hidden_fields_for_state = hidden
+        self.conditionally_required = {"year", "series", "country", "department"}
 
     def clean(self):
         cleaned = super().clean()
@@ -664,6 +670,7 @@ class NonLocalStudyForm(PlaceFormMixin, DossierForm):
         self.fields["result"].choices = [("", "---------"), *StudyResult.choices]
         is_france, _department = self.configure_place()
         self.hidden_fields_for_state = {"town_abroad"} if is_france else {"department", "commune"}
+        self.conditionally_required = {"department", "commune", "town_abroad"}
 
     def clean_year(self):
         year = self.cleaned_data["year"]
