@@ -69,3 +69,44 @@ def test_rate_limit_message_is_translated(client, settings):
         headers={"accept-language": "fr"},
     )
     assert "Trop de tentatives" in blocked.content.decode()
+
+
+def _redis_url():
+    import os
+    import socket
+
+    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    return url
+
+
+def test_limits_are_shared_through_redis(client, settings):
+    """With REDIS_URL the counters live in Redis, so every app server sees the same ones."""
+    import redis
+
+    url = _redis_url()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "ecandidat-test",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "2/m"}
+    for _ in range(2):
+        client.post(reverse("public:home"), {"username": "SOMEONE1", "password": "x"})
+    assert (
+        client.post(reverse("public:home"), {"username": "SOMEONE1", "password": "x"}).status_code
+        == 429
+    )
+    keys = redis.Redis.from_url(url).keys("ecandidat-test*")
+    assert keys, "the counters must be stored in Redis"
+    cache.clear()

@@ -1,11 +1,15 @@
-"""Staff pages. For now: the read-only dossier of a candidate (candidate-manager role)."""
+"""Staff pages: the read-only dossier of a candidate, the preview of every declared email."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from ecandidat.accounts.enums import Language
 from ecandidat.accounts.models import User
 from ecandidat.core.access import staff_permission_required
 from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
+from ecandidat.notifications.registry import EMAIL_TEMPLATES
+from ecandidat.notifications.services import render_email
 from ecandidat.www.candidate.dossier_views import LIST_SECTIONS, SINGLE_SECTIONS
 
 
@@ -25,5 +29,29 @@ def candidate_dossier(request, dossier_number):
             "lists": lists,
             "studies": LocalStudy.objects.filter(user=subject),
             "status": dossier_summary(subject),
+        },
+    )
+
+
+@staff_permission_required("notifications.view_outboxemail")
+def email_templates(request):
+    return render(request, "staff/email_templates.html", {"templates": EMAIL_TEMPLATES.values()})
+
+
+@staff_permission_required("notifications.view_outboxemail")
+def email_preview(request, key, language):
+    template = EMAIL_TEMPLATES.get(key)
+    if template is None or language not in Language.values:
+        raise Http404
+    subject, text, html = render_email(key, template.sample, language)
+    return render(
+        request,
+        "staff/email_preview.html",
+        {
+            "template": template,
+            "language": language,
+            "subject": subject,
+            "text": text,
+            "html": html,
         },
     )
