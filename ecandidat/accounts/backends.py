@@ -28,6 +28,17 @@ class LoginBackend(ModelBackend):
             return None
         return user
 
+    def get_user_permissions(self, user_obj, obj=None):
+        """Permissions given by hand plus those of the user's staff roles."""
+        permissions = super().get_user_permissions(user_obj, obj)
+        if obj is not None or not user_obj.is_active or not user_obj.is_staff:
+            return permissions
+        from ecandidat.catalog.access import scope_of
+
+        from .roles import permissions_for_roles
+
+        return set(permissions) | permissions_for_roles(scope_of(user_obj).roles)
+
     def user_can_authenticate(self, user):
         if user.is_candidate and not user.is_activated:
             return False

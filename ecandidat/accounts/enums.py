@@ -16,3 +16,14 @@ class TokenPurpose(models.TextChoices):
 class Language(models.TextChoices):
     FRENCH = "fr", "Français"
     ENGLISH = "en", "English"
+
+
+class StaffRole(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    CENTRAL_OFFICE = "central_office", _("Central office")
+    CENTRE_MANAGER = "centre_manager", _("Centre manager")
+    COMMISSION_MEMBER = "commission_member", _("Commission member")
+    CANDIDATE_MANAGER = "candidate_manager", _("Candidate manager")
+
+
+GLOBAL_ROLES = (StaffRole.ADMINISTRATOR, StaffRole.CENTRAL_OFFICE)

@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Language, TokenPurpose, UserKind
+from .enums import Language, StaffRole, TokenPurpose, UserKind
 
 
 class AccountQuerySet(models.QuerySet):
@@ -157,3 +157,56 @@ class AccountToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class RoleAssignment(models.Model):
+    """One role of a staff member, with its scope.
+
+    A centre manager is scoped to a centre (optionally narrowed to one of its commissions);
+    a commission member to a commission. Administrators and the central office see
+    everything. A person may hold several assignments.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=24, choices=StaffRole.choices)
+    centre = models.ForeignKey(
+        "catalog.Centre",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("centre"),
+    )
+    commission = models.ForeignKey(
+        "catalog.Commission",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("commission"),
+    )
+    can_decide = models.BooleanField(
+        _("may enter decisions"), default=False, help_text=_("Commission members only.")
+    )
+    can_edit = models.BooleanField(
+        _("may edit dossiers"), default=False, help_text=_("Candidate managers only.")
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role=StaffRole.CENTRE_MANAGER) | models.Q(centre__isnull=False),
+                name="accounts_centre_manager_has_centre",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role=StaffRole.COMMISSION_MEMBER)
+                | models.Q(commission__isnull=False),
+                name="accounts_commission_member_has_commission",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.commission or self.centre
+        return f"{self.get_role_display()}{f' ({scope})' if scope else ''}"

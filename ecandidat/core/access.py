@@ -41,3 +41,17 @@ def staff_permission_required(permission: str):
         return wrapper
 
     return decorator
+
+
+def staff_required(view):
+    """The view is for staff; visitors go to the staff login, anyone else gets 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), login_url="admin:login")
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -27,3 +27,12 @@ def dossier(request):
     from ecandidat.dossier.services import dossier_summary
 
     return {"dossier_status": dossier_summary(user)}
+
+
+def staff(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return {}
+    from ecandidat.www.staff.backoffice import staff_menu
+
+    return {"staff_menu": staff_menu(user)}

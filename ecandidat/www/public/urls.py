@@ -7,6 +7,7 @@ app_name = "public"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.help_page, name="help"),
+    path("programs/", views.programs, name="programs"),
     path("language/", views.set_language, name="set_language"),
     path("account/create/", views.signup, name="signup"),
     path("account/create/done/", views.signup_done, name="signup_done"),

@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -235,3 +236,22 @@ def set_language(request):
 
 def help_page(request):
     return render(request, "public/help.html")
+
+
+def programs(request):
+    """The offer tree: centre → training type → program, with a text search."""
+    from ecandidat.catalog.models import Program
+    from ecandidat.catalog.services import programs_tree
+
+    query = request.GET.get("q", "").strip()[:100]
+    selected = (
+        Program.objects.in_service()
+        .search(query)
+        .select_related("centre", "training_type")
+        .order_by("label_fr")
+    )
+    return render(
+        request,
+        "public/programs.html",
+        {"tree": programs_tree(selected), "q": query, "now": timezone.now()},
+    )

@@ -1,11 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import backoffice, views
 
 app_name = "staff"
 
 urlpatterns = [
+    path("", backoffice.dashboard, name="dashboard"),
+    path("settings/", backoffice.institution_settings, name="settings"),
+    path("programs/bulk/", backoffice.programs_bulk, name="programs_bulk"),
+    path("campaigns/<int:pk>/activate/", backoffice.campaign_activate, name="campaign_activate"),
     path("candidates/<str:dossier_number>/", views.candidate_dossier, name="candidate_dossier"),
     path("emails/", views.email_templates, name="email_templates"),
     path("emails/<str:key>/<str:language>/", views.email_preview, name="email_preview"),
+    path("catalog/<str:key>/", backoffice.resource_list, name="resource_list"),
+    path("catalog/<str:key>/new/", backoffice.resource_edit, name="resource_new"),
+    path("catalog/<str:key>/<int:pk>/", backoffice.resource_edit, name="resource_edit"),
 ]

@@ -1,25 +1,25 @@
 import os
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from ecandidat.accounts.enums import UserKind
-from ecandidat.accounts.models import IssuedDossierNumber, User
+from ecandidat.accounts.enums import StaffRole, UserKind
+from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
+from ecandidat.catalog.demo import load_demo_catalog
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-ecandidat-2026")
 
+# (login, last name, first name, role, centre code, commission code)
 DEMO_STAFF = [
-    # (login, last name, first name, superuser, groups)
-    ("admin", "ADMIN", "Demo", True, []),
-    ("candidates.manager", "GESTIONNAIRE", "Candidats", False, ["Candidate managers"]),
+    ("admin", "ADMIN", "Demo", StaffRole.ADMINISTRATOR, None, None),
+    ("scolarite", "CENTRALE", "Scolarité", StaffRole.CENTRAL_OFFICE, None, None),
+    ("gestionnaire.sciences", "MARTIN", "Claire", StaffRole.CENTRE_MANAGER, "SCI", None),
+    ("gestionnaire.droit", "PETIT", "Hugo", StaffRole.CENTRE_MANAGER, "DEG", None),
+    ("commission.lp.sciences", "DURAND", "Sophie", StaffRole.COMMISSION_MEMBER, "SCI", "SCI-LP"),
+    ("candidates.manager", "GESTIONNAIRE", "Candidats", StaffRole.CANDIDATE_MANAGER, None, None),
 ]
-# Roles are Django groups; the full role and scope model comes with the back office.
-GROUP_PERMISSIONS = {
-    "Candidate managers": ["dossier.view_candidate_dossier"],
-}
 DEMO_CANDIDATE = {
     "username": "DEMO0001",
     "last_name": "LEBRUN",
@@ -35,16 +35,8 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("setup_demo only runs with DEBUG on: it creates known passwords.")
         with transaction.atomic():
-            groups = {}
-            for name, permissions in GROUP_PERMISSIONS.items():
-                group, _ = Group.objects.get_or_create(name=name)
-                for label in permissions:
-                    app_label, codename = label.split(".")
-                    group.permissions.add(
-                        Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                    )
-                groups[name] = group
-            for login, last_name, first_name, superuser, group_names in DEMO_STAFF:
+            centres, commissions = load_demo_catalog()
+            for login, last_name, first_name, role, centre, commission in DEMO_STAFF:
                 user, created = User.objects.get_or_create(
                     username=login,
                     defaults={
@@ -53,14 +45,20 @@ class Command(BaseCommand):
                         "first_name": first_name,
                         "email": f"{login}@ecandidat.local",
                         "is_staff": True,
-                        "is_superuser": superuser,
+                        "is_superuser": role == StaffRole.ADMINISTRATOR,
                         "activated_at": timezone.now(),
                     },
                 )
                 if created:
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["password"])
-                user.groups.add(*(groups[name] for name in group_names))
+                RoleAssignment.objects.get_or_create(
+                    user=user,
+                    role=role,
+                    centre=centres.get(centre),
+                    commission=commissions.get(commission),
+                    defaults={"can_decide": role == StaffRole.COMMISSION_MEMBER},
+                )
             candidate, created = User.objects.get_or_create(
                 username=DEMO_CANDIDATE["username"],
                 defaults={
@@ -80,15 +78,14 @@ class Command(BaseCommand):
         lines = [
             "",
             "eCandidat demo is ready.",
-            f"  Candidate portal:    {url}/  (create an account there)",
-            f"  Emails sent:         {url}/dev/mailbox/  (also files in var/mail/)",
-            f"  Staff administration {url}/staff/admin/",
+            f"  Candidate portal:   {url}/   (offer tree: {url}/programs/)",
+            f"  Emails sent:        {url}/dev/mailbox/   (also files in var/mail/)",
+            f"  Staff back office:  {url}/staff/",
             f"  Demo logins (password for all: {DEMO_PASSWORD}):",
             f"    - candidate {DEMO_CANDIDATE['username']} or {DEMO_CANDIDATE['email']} at {url}/",
         ]
         lines += [
-            f"    - staff {login} ({', '.join(g) or 'administrator'}) at {url}/staff/admin/"
-            for login, _l, _f, _s, g in DEMO_STAFF
+            f"    - {login:<24} {role.label}{f' ({commission or centre})' if centre else ''}"
+            for login, _l, _f, role, centre, commission in DEMO_STAFF
         ]
-        lines.append(f"    - a candidate's dossier, read-only: {url}/staff/candidates/DEMO0001/")
         self.stdout.write("\n".join(lines) + "\n")

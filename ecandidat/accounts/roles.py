@@ -1,0 +1,58 @@
+"""Django permissions granted by each staff role (on top of any given by hand).
+
+Object scope (which centre, which commission) is applied separately by the querysets'
+``visible_to`` / ``editable_by``; a permission only says what kind of action is possible.
+"""
+
+from .enums import StaffRole
+
+_CATALOG = [
+    "campaign",
+    "centre",
+    "trainingtype",
+    "commission",
+    "program",
+    "documenttype",
+    "question",
+]
+
+
+def _crud(models, actions=("view", "add", "change", "delete")):
+    return {f"catalog.{a}_{m}" for m in models for a in actions}
+
+
+_CENTRAL = _crud(_CATALOG) | {
+    "catalog.view_institutionsettings",
+    "catalog.change_institutionsettings",
+    "accounts.view_user",
+    "accounts.add_user",
+    "accounts.change_user",
+    "accounts.view_roleassignment",
+    "accounts.add_roleassignment",
+    "accounts.change_roleassignment",
+    "accounts.delete_roleassignment",
+    "dossier.view_candidate_dossier",
+    "notifications.view_outboxemail",
+    "audit.view_auditevent",
+}
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    StaffRole.ADMINISTRATOR: _CENTRAL,
+    StaffRole.CENTRAL_OFFICE: _CENTRAL,
+    StaffRole.CENTRE_MANAGER: (
+        _crud(_CATALOG, ("view",))
+        | _crud(["program", "commission", "documenttype", "question"], ("add", "change"))
+        | {"catalog.change_centre", "dossier.view_candidate_dossier"}
+    ),
+    StaffRole.COMMISSION_MEMBER: _crud(
+        ["program", "commission", "centre", "trainingtype"], ("view",)
+    ),
+    StaffRole.CANDIDATE_MANAGER: {"dossier.view_candidate_dossier"},
+}
+
+
+def permissions_for_roles(roles) -> set[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(role, set())
+    return granted

@@ -1,0 +1,439 @@
+"""What candidates choose from and what staff configure: campaigns, centres, training
+types, commissions, programs with their milestones, document types and questions.
+
+Programs are not tied to a campaign: a university keeps its offer from one year to the next
+and updates the dates; applications (next issue) belong to a campaign.
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from . import access
+from .enums import CampaignStatus, QuestionKind, Scope, Treatment
+
+
+def _localized(fr: str, en: str) -> str:
+    return fr if (get_language() or "fr").startswith("fr") else (en or fr)
+
+
+class LabelledModel(models.Model):
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _localized(self.label_fr, self.label_en)
+
+
+class VisibleQuerySet(models.QuerySet):
+    """``visible_to(user)`` / ``editable_by(user)`` from the user's role assignments."""
+
+    scope_filter = None  # a function (scope, *, edit) -> Q | None
+
+    def _scoped(self, user, edit: bool):
+        from .access import scope_of
+
+        scope = scope_of(user)
+        if not scope.roles:
+            return self.none()
+        condition = type(self).scope_filter(scope, edit=edit)
+        return self if condition is None else self.filter(condition).distinct()
+
+    def visible_to(self, user):
+        return self._scoped(user, edit=False)
+
+    def editable_by(self, user):
+        return self._scoped(user, edit=True)
+
+
+class CentreQuerySet(VisibleQuerySet):
+    scope_filter = staticmethod(lambda scope, edit: access.centre_filter(scope, edit=edit))
+
+
+class CommissionQuerySet(VisibleQuerySet):
+    scope_filter = staticmethod(lambda scope, edit: access.commission_filter(scope, edit=edit))
+
+
+class CampaignQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=CampaignStatus.ACTIVE)
+
+
+class Campaign(LabelledModel):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"))
+    candidate_ends_on = models.DateField(_("end for candidates"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.PREPARED
+    )
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status=CampaignStatus.ACTIVE),
+                name="catalog_one_active_campaign",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=models.F("candidate_ends_on"))
+                & Q(candidate_ends_on__lte=models.F("ends_on")),
+                name="catalog_campaign_dates_ordered",
+            ),
+        ]
+
+    def clean(self):
+        dates = (self.starts_on, self.candidate_ends_on, self.ends_on)
+        if all(dates) and not dates[0] <= dates[1] <= dates[2]:
+            raise ValidationError(_("The dates must be in order: start, end for candidates, end."))
+
+
+class TrainingType(LabelledModel):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("training type")
+        verbose_name_plural = _("training types")
+        ordering = ["order", "label_fr"]
+
+
+class Milestones(models.Model):
+    """The dated steps of a program, in the order they must follow."""
+
+    opens_at = models.DateTimeField(_("applications open"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("applications close"), null=True, blank=True)
+    pre_analysis_on = models.DateField(_("pre-analysis"), null=True, blank=True)
+    return_deadline = models.DateTimeField(_("return deadline"), null=True, blank=True)
+    jury_on = models.DateField(_("jury"), null=True, blank=True)
+    results_at = models.DateTimeField(_("publication of results"), null=True, blank=True)
+    confirmation_deadline = models.DateField(_("confirmation deadline"), null=True, blank=True)
+    confirmation_days = models.PositiveSmallIntegerField(
+        _("days to confirm after the decision"), null=True, blank=True
+    )
+    complementary_confirmation_days = models.PositiveSmallIntegerField(
+        _("days to confirm after a promotion from the complementary list"),
+        null=True,
+        blank=True,
+    )
+
+    MILESTONE_FIELDS = (
+        "opens_at",
+        "closes_at",
+        "pre_analysis_on",
+        "return_deadline",
+        "jury_on",
+        "results_at",
+        "confirmation_deadline",
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def _as_date(value) -> date | None:
+        if isinstance(value, datetime):
+            return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+        return value
+
+    def milestone_errors(self) -> dict[str, str]:
+        """Field → message for every milestone earlier than the one before it."""
+        errors = {}
+        previous = None
+        for name in self.MILESTONE_FIELDS:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if previous is not None:
+                prev_name, prev_value = previous
+                both_times = isinstance(value, datetime) and isinstance(prev_value, datetime)
+                if both_times:
+                    wrong = value <= prev_value if prev_name == "opens_at" else value < prev_value
+                else:
+                    wrong = self._as_date(value) < self._as_date(prev_value)
+                if wrong:
+                    errors[name] = _("“%(this)s” must come after “%(previous)s”.") % {
+                        "this": self._meta.get_field(name).verbose_name,
+                        "previous": self._meta.get_field(prev_name).verbose_name,
+                    }
+            previous = (name, value)
+        if self.confirmation_deadline and self.confirmation_days:
+            errors["confirmation_days"] = _(
+                "Give either a confirmation deadline or a number of days, not both."
+            )
+        return errors
+
+    def clean(self):
+        errors = self.milestone_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def milestone_values(self) -> dict:
+        return {
+            name: getattr(self, name)
+            for name in (
+                *self.MILESTONE_FIELDS,
+                "confirmation_days",
+                "complementary_confirmation_days",
+            )
+        }
+
+
+class Centre(Milestones):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    site = models.CharField(_("site"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    in_service = models.BooleanField(_("in service"), default=True)
+    online = models.BooleanField(
+        _("online applications"), default=True, help_text=_("Otherwise: paper applications.")
+    )
+    max_applications = models.PositiveSmallIntegerField(
+        _("maximum applications per candidate in this centre"), null=True, blank=True
+    )
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+class Commission(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="commissions", verbose_name=_("centre")
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_address = models.TextField(_("contact address"), blank=True)
+    contact_url = models.URLField(_("contact URL"), blank=True)
+    signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
+    signature = models.ImageField(_("signature image"), upload_to="signatures/", blank=True)
+    alert_on_submission = models.BooleanField(_("alert members on each submission"), default=False)
+    alert_on_confirmation = models.BooleanField(
+        _("alert members on each confirmation"), default=False
+    )
+    alert_on_withdrawal = models.BooleanField(_("alert members on each withdrawal"), default=True)
+
+    objects = CommissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commission")
+        verbose_name_plural = _("commissions")
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+class ProgramQuerySet(VisibleQuerySet):
+    scope_filter = staticmethod(lambda scope, edit: access.program_filter(scope, edit=edit))
+
+    def in_service(self):
+        return self.filter(in_service=True, centre__in_service=True)
+
+    def open_at(self, moment):
+        return self.in_service().filter(opens_at__lte=moment, closes_at__gt=moment)
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        query = Q()
+        for word in text.split():
+            query &= (
+                Q(label_fr__icontains=word)
+                | Q(label_en__icontains=word)
+                | Q(keywords__icontains=word)
+                | Q(code__iexact=word)
+            )
+        return self.filter(query)
+
+
+class Program(LabelledModel, Milestones):
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    centre = models.ForeignKey(
+        Centre, on_delete=models.PROTECT, related_name="programs", verbose_name=_("centre")
+    )
+    training_type = models.ForeignKey(
+        TrainingType,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name=_("training type"),
+    )
+    commission = models.ForeignKey(
+        Commission,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name=_("commission"),
+    )
+    in_service = models.BooleanField(_("in service"), default=True)
+    keywords = models.CharField(_("keywords"), max_length=300, blank=True)
+    description_url = models.URLField(_("description URL"), blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    info_fr = models.TextField(_("complementary information (French)"), blank=True)
+    info_en = models.TextField(_("complementary information (English)"), blank=True)
+    treatment = models.CharField(
+        _("treatment"), max_length=12, choices=Treatment.choices, default=Treatment.CONTROLLED
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["label_fr"]
+
+    def clean(self):
+        super().clean()
+        if self.commission_id and self.centre_id and self.commission.centre_id != self.centre_id:
+            raise ValidationError({"commission": _("This commission belongs to another centre.")})
+
+    @property
+    def info(self) -> str:
+        return _localized(self.info_fr, self.info_en)
+
+    def is_open(self, moment=None) -> bool:
+        moment = moment or timezone.now()
+        return bool(
+            self.in_service
+            and self.opens_at
+            and self.closes_at
+            and self.opens_at <= moment < self.closes_at
+        )
+
+
+class ScopedQuerySet(VisibleQuerySet):
+    scope_filter = staticmethod(lambda scope, edit: access.scoped_item_filter(scope, edit=edit))
+
+    def for_program(self, program: Program):
+        return (
+            self.filter(in_service=True)
+            .filter(
+                Q(scope=Scope.ALL)
+                | Q(scope=Scope.CENTRE, centre=program.centre_id)
+                | Q(scope=Scope.PROGRAMS, programs=program)
+            )
+            .filter(Q(treatment="") | Q(treatment=program.treatment))
+            .distinct()
+        )
+
+
+class ScopedItem(LabelledModel):
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    in_service = models.BooleanField(_("in service"), default=True)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.ALL)
+    centre = models.ForeignKey(
+        Centre,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("centre"),
+    )
+    programs = models.ManyToManyField(
+        Program, blank=True, related_name="+", verbose_name=_("programs")
+    )
+    conditional = models.BooleanField(
+        _("conditional"),
+        default=False,
+        help_text=_("The candidate may declare not being concerned."),
+    )
+    treatment = models.CharField(
+        _("only for the treatment"),
+        max_length=12,
+        choices=Treatment.choices,
+        blank=True,
+        help_text=_("Leave empty for every treatment."),
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "label_fr"]
+
+    def clean(self):
+        if self.scope == Scope.CENTRE and not self.centre_id:
+            raise ValidationError({"centre": _("Choose the centre.")})
+        if self.scope != Scope.CENTRE:
+            self.centre = None
+
+
+class DocumentType(ScopedItem):
+    """A required document (pièce justificative)."""
+
+    common = models.BooleanField(
+        _("common to all applications"),
+        default=False,
+        help_text=_("One upload serves every application that asks for it."),
+    )
+    template = models.FileField(_("template to download"), upload_to="templates/", blank=True)
+
+    class Meta(ScopedItem.Meta):
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
+
+
+class Question(ScopedItem):
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.YES_NO
+    )
+
+    class Meta(ScopedItem.Meta):
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+
+class InstitutionSettings(models.Model):
+    """Institution-wide settings editable by the central office (a single row)."""
+
+    max_applications = models.PositiveSmallIntegerField(
+        _("maximum applications per candidate and campaign"), null=True, blank=True
+    )
+    ine_required_for_french = models.BooleanField(
+        _("INE required for French nationals"), default=True
+    )
+    upload_max_mb = models.PositiveSmallIntegerField(_("maximum upload size (MB)"), default=5)
+    dossier_number_prefix = models.CharField(_("dossier number prefix"), max_length=2, blank=True)
+    overdue_days = models.PositiveSmallIntegerField(
+        _("days before a submitted application without decision is highlighted"), default=15
+    )
+
+    class Meta:
+        verbose_name = _("institution settings")
+        verbose_name_plural = _("institution settings")
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def load(cls) -> "InstitutionSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,111 @@
+"""Writes on the catalogue: every save audited, campaign activation, bulk program edits."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from ecandidat.audit.services import record
+
+from .enums import CampaignStatus
+from .models import Campaign
+
+
+def _snapshot(obj) -> dict:
+    return {k: str(v) for k, v in model_to_dict(obj).items()}
+
+
+@transaction.atomic
+def save_form(form, *, user, request=None):
+    """Save a back-office ModelForm and audit which fields changed."""
+    obj = form.instance
+    created = obj.pk is None
+    before = {} if created else _snapshot(type(obj).objects.get(pk=obj.pk))
+    obj = form.save()
+    after = _snapshot(obj)
+    changed = sorted(k for k in after if before.get(k) != after[k])
+    record(
+        f"catalog.{obj._meta.model_name}.{'created' if created else 'updated'}",
+        actor=user,
+        target=obj,
+        data={"fields": changed},
+        request=request,
+    )
+    return obj
+
+
+@transaction.atomic
+def activate_campaign(campaign: Campaign, *, user=None, request=None) -> Campaign:
+    """Make ``campaign`` the active one, archiving the campaign it replaces."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status == CampaignStatus.ACTIVE:
+        return campaign
+    now = timezone.now()
+    for previous in Campaign.objects.select_for_update().filter(status=CampaignStatus.ACTIVE):
+        previous.status = CampaignStatus.ARCHIVED
+        previous.archived_at = now
+        previous.save(update_fields=["status", "archived_at"])
+        record("catalog.campaign.archived", actor=user, target=previous, request=request)
+    campaign.status = CampaignStatus.ACTIVE
+    campaign.activated_at = now
+    campaign.save(update_fields=["status", "activated_at"])
+    record("catalog.campaign.activated", actor=user, target=campaign, request=request)
+    return campaign
+
+
+def activate_due_campaigns(today=None) -> Campaign | None:
+    """Periodic job: activate the prepared campaign whose start date has come."""
+    today = today or timezone.localdate()
+    due = (
+        Campaign.objects.filter(status=CampaignStatus.PREPARED, starts_on__lte=today)
+        .order_by("-starts_on")
+        .first()
+    )
+    if due is None:
+        return None
+    return activate_campaign(due)
+
+
+@dataclass
+class BulkReport:
+    updated: list = field(default_factory=list)
+    refused: list = field(default_factory=list)  # (program, reason)
+
+
+@transaction.atomic
+def bulk_update_programs(programs, changes: dict, *, user, request=None) -> BulkReport:
+    """Apply the same dates / in-service flag to many programs; refuse each one whose
+    milestones would end up out of order, saying why, and save the others."""
+    report = BulkReport()
+    if not changes:
+        return report
+    for program in programs:
+        for name, value in changes.items():
+            setattr(program, name, value)
+        errors = program.milestone_errors()
+        if errors:
+            report.refused.append((program, " ".join(str(e) for e in errors.values())))
+            continue
+        program.version += 1
+        program.save(update_fields=[*changes, "version"])
+        record(
+            "catalog.program.bulk_updated",
+            actor=user,
+            target=program,
+            data={"fields": sorted(changes)},
+            request=request,
+        )
+        report.updated.append(program)
+    return report
+
+
+def programs_tree(programs):
+    """Group programs (with centre and training type loaded) into centre → type → programs."""
+    tree: dict = {}
+    for program in programs:
+        tree.setdefault(program.centre, {}).setdefault(program.training_type, []).append(program)
+    return [
+        (centre, sorted(types.items(), key=lambda item: (item[0].order, item[0].label)))
+        for centre, types in sorted(tree.items(), key=lambda item: item[0].label)
+    ]

@@ -1,0 +1,401 @@
+"""The staff back office: one list / create / edit screen per catalogue resource.
+
+Each resource is declared once (model, form, columns, filters, search); the views are
+shared. Objects are always fetched through ``visible_to(user)`` (404 outside the user's
+scope) and saved only when also in ``editable_by(user)``; otherwise the page is read-only.
+Every save is audited and the object's history is shown beside the form.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog import services
+from ecandidat.catalog.enums import CampaignStatus
+from ecandidat.catalog.models import (
+    Campaign,
+    Centre,
+    Commission,
+    DocumentType,
+    InstitutionSettings,
+    Program,
+    Question,
+    TrainingType,
+)
+from ecandidat.core.access import staff_required
+
+from . import forms
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Column:
+    attr: str  # attribute path on the object, "__" separated
+    label: object
+    sort: str | None = None  # ORM ordering field; None = not sortable
+
+    def value(self, obj):
+        value = obj
+        for part in self.attr.split("__"):
+            value = getattr(value, part, None)
+            if value is None:
+                return ""
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        display = getattr(obj, f"get_{self.attr}_display", None)
+        return display() if display else value
+
+
+@dataclass(frozen=True)
+class Resource:
+    key: str
+    model: type
+    form: type
+    columns: tuple
+    filters: tuple = ()  # model field names filterable by exact value
+    search: tuple = ()
+    select_related: tuple = ()
+    default_sort: str = "pk"
+    scoped: bool = True  # has visible_to / editable_by
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def title(self):
+        return self.model._meta.verbose_name_plural
+
+    def perm(self, action: str) -> str:
+        return f"{self.model._meta.app_label}.{action}_{self.model._meta.model_name}"
+
+    def visible(self, user):
+        qs = self.model.objects.visible_to(user) if self.scoped else self.model.objects.all()
+        return qs.select_related(*self.select_related) if self.select_related else qs
+
+    def editable(self, user):
+        return self.model.objects.editable_by(user) if self.scoped else self.model.objects.all()
+
+
+RESOURCES = {
+    r.key: r
+    for r in [
+        Resource(
+            "programs",
+            Program,
+            forms.ProgramForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label_fr"),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+                Column("training_type", gettext_lazy("training type"), "training_type__order"),
+                Column("commission", gettext_lazy("commission"), "commission__label"),
+                Column("opens_at", gettext_lazy("applications open"), "opens_at"),
+                Column("closes_at", gettext_lazy("applications close"), "closes_at"),
+                Column("in_service", gettext_lazy("in service"), "in_service"),
+            ),
+            filters=("centre", "training_type", "commission", "in_service", "treatment"),
+            search=("code", "label_fr", "label_en", "keywords"),
+            select_related=("centre", "training_type", "commission"),
+            default_sort="label_fr",
+        ),
+        Resource(
+            "commissions",
+            Commission,
+            forms.CommissionForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label"),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+                Column("contact_email", gettext_lazy("contact email")),
+            ),
+            filters=("centre",),
+            search=("code", "label"),
+            select_related=("centre",),
+            default_sort="label",
+        ),
+        Resource(
+            "centres",
+            Centre,
+            forms.CentreForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label"),
+                Column("site", gettext_lazy("site"), "site"),
+                Column("online", gettext_lazy("online applications"), "online"),
+                Column("in_service", gettext_lazy("in service"), "in_service"),
+            ),
+            filters=("in_service", "online"),
+            search=("code", "label", "site"),
+            default_sort="label",
+        ),
+        Resource(
+            "document-types",
+            DocumentType,
+            forms.DocumentTypeForm,
+            (
+                Column("label", gettext_lazy("label"), "label_fr"),
+                Column("scope", gettext_lazy("scope"), "scope"),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+                Column("common", gettext_lazy("common to all applications"), "common"),
+                Column("conditional", gettext_lazy("conditional"), "conditional"),
+                Column("in_service", gettext_lazy("in service"), "in_service"),
+            ),
+            filters=("scope", "centre", "in_service"),
+            search=("label_fr", "label_en"),
+            select_related=("centre",),
+            default_sort="order",
+        ),
+        Resource(
+            "questions",
+            Question,
+            forms.QuestionForm,
+            (
+                Column("label", gettext_lazy("label"), "label_fr"),
+                Column("kind", gettext_lazy("kind"), "kind"),
+                Column("scope", gettext_lazy("scope"), "scope"),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+                Column("in_service", gettext_lazy("in service"), "in_service"),
+            ),
+            filters=("scope", "centre", "kind", "in_service"),
+            search=("label_fr", "label_en"),
+            select_related=("centre",),
+            default_sort="order",
+        ),
+        Resource(
+            "campaigns",
+            Campaign,
+            forms.CampaignForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label_fr"),
+                Column("starts_on", gettext_lazy("start"), "starts_on"),
+                Column("ends_on", gettext_lazy("end"), "ends_on"),
+                Column("status", gettext_lazy("status"), "status"),
+            ),
+            filters=("status",),
+            search=("code", "label_fr"),
+            default_sort="-starts_on",
+            scoped=False,
+        ),
+        Resource(
+            "training-types",
+            TrainingType,
+            forms.TrainingTypeForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label_fr"),
+                Column("order", gettext_lazy("order"), "order"),
+            ),
+            search=("code", "label_fr", "label_en"),
+            default_sort="order",
+            scoped=False,
+        ),
+    ]
+}
+
+
+def _resource(key: str, user, action: str) -> Resource:
+    resource = RESOURCES.get(key)
+    if resource is None or not user.has_perm(resource.perm(action)):
+        raise Http404
+    return resource
+
+
+def _filter_choices(resource: Resource, user, name: str):
+    field_ = resource.model._meta.get_field(name)
+    if field_.is_relation:
+        related = field_.related_model
+        qs = (
+            related.objects.visible_to(user)
+            if hasattr(related.objects, "visible_to")
+            else related.objects.all()
+        )
+        return [(str(o.pk), str(o)) for o in qs]
+    if field_.choices:
+        return [(str(v), str(label)) for v, label in field_.choices]
+    if field_.get_internal_type() == "BooleanField":
+        return [("True", _("Yes")), ("False", _("No"))]
+    return []
+
+
+@staff_required
+def dashboard(request):
+    cards = []
+    for resource in RESOURCES.values():
+        if request.user.has_perm(resource.perm("view")):
+            cards.append((resource, resource.visible(request.user).count()))
+    active = Campaign.objects.active().first()
+    return render(request, "staff/dashboard.html", {"cards": cards, "active_campaign": active})
+
+
+@staff_required
+def resource_list(request, key):
+    resource = _resource(key, request.user, "view")
+    qs = resource.visible(request.user)
+    text = request.GET.get("q", "").strip()
+    if text and resource.search:
+        condition = Q()
+        for name in resource.search:
+            condition |= Q(**{f"{name}__icontains": text})
+        qs = qs.filter(condition)
+    filters = []
+    for name in resource.filters:
+        value = request.GET.get(name, "")
+        choices = _filter_choices(resource, request.user, name)
+        if value and value in {c for c, _label in choices}:
+            qs = qs.filter(**{name: value == "True" if value in ("True", "False") else value})
+        filters.append(
+            {
+                "name": name,
+                "label": resource.model._meta.get_field(name).verbose_name,
+                "choices": choices,
+                "value": value,
+            }
+        )
+    sortable = {c.sort for c in resource.columns if c.sort}
+    sort = request.GET.get("sort", resource.default_sort)
+    if sort.lstrip("-") not in sortable and sort != resource.default_sort:
+        sort = resource.default_sort
+    qs = qs.order_by(sort, "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(obj, [c.value(obj) for c in resource.columns]) for obj in page]
+    return render(
+        request,
+        "staff/list.html",
+        {
+            "resource": resource,
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "q": text,
+            "sort": sort,
+            "can_add": request.user.has_perm(resource.perm("add")),
+            "bulk": resource.key == "programs" and request.user.has_perm("catalog.change_program"),
+        },
+    )
+
+
+def _history(obj):
+    return AuditEvent.objects.for_object(obj).select_related("actor")[:50]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def resource_edit(request, key, pk=None):
+    action = "change" if pk else "add"
+    resource = _resource(key, request.user, "view" if pk else "add")
+    instance = get_object_or_404(resource.visible(request.user), pk=pk) if pk else None
+    can_edit = request.user.has_perm(resource.perm(action)) and (
+        instance is None or resource.editable(request.user).filter(pk=instance.pk).exists()
+    )
+    initial = {}
+    if instance is None and "centre" in request.GET:
+        initial["centre"] = request.GET["centre"]
+    form = resource.form(
+        request.POST or None,
+        request.FILES or None,
+        instance=instance,
+        initial=initial,
+        user=request.user,
+    )
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            obj = services.save_form(form, user=request.user, request=request)
+            messages.success(request, _("Saved."))
+            return redirect("staff:resource_edit", key=key, pk=obj.pk)
+    if not can_edit:
+        for bound in form.fields.values():
+            bound.disabled = True
+    return render(
+        request,
+        "staff/edit.html",
+        {
+            "resource": resource,
+            "object": instance,
+            "form": form,
+            "can_edit": can_edit,
+            "history": _history(instance) if instance else [],
+            "can_activate": key == "campaigns"
+            and instance is not None
+            and instance.status == CampaignStatus.PREPARED
+            and request.user.has_perm("catalog.change_campaign"),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def campaign_activate(request, pk):
+    if not request.user.has_perm("catalog.change_campaign"):
+        raise Http404
+    campaign = get_object_or_404(Campaign, pk=pk)
+    services.activate_campaign(campaign, user=request.user, request=request)
+    messages.success(request, _("The campaign is now active; the previous one is archived."))
+    return redirect("staff:resource_edit", key="campaigns", pk=pk)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def programs_bulk(request):
+    if not request.user.has_perm("catalog.change_program"):
+        raise Http404
+    ids = request.POST.getlist("ids") or request.GET.getlist("ids")
+    programs = list(
+        Program.objects.editable_by(request.user).filter(pk__in=[i for i in ids if i.isdigit()])
+    )
+    if not programs:
+        messages.error(request, _("Select at least one program you manage."))
+        return redirect("staff:resource_list", key="programs")
+    form = forms.BulkProgramForm(request.POST if "apply" in request.POST else None)
+    report = None
+    if form.is_bound and form.is_valid():
+        report = services.bulk_update_programs(
+            programs, form.changes(), user=request.user, request=request
+        )
+    return render(
+        request,
+        "staff/programs_bulk.html",
+        {"programs": programs, "form": form, "report": report},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def institution_settings(request):
+    if not request.user.has_perm("catalog.view_institutionsettings"):
+        raise Http404
+    can_edit = request.user.has_perm("catalog.change_institutionsettings")
+    instance = InstitutionSettings.load()
+    form = forms.InstitutionSettingsForm(request.POST or None, instance=instance, user=request.user)
+    if request.method == "POST" and can_edit and form.is_valid():
+        services.save_form(form, user=request.user, request=request)
+        messages.success(request, _("Saved."))
+        return redirect("staff:settings")
+    return render(
+        request,
+        "staff/settings.html",
+        {"form": form, "history": _history(instance), "can_edit": can_edit},
+    )
+
+
+def staff_menu(user):
+    """The back-office menu entries this user may open."""
+    entries = [(reverse("staff:dashboard"), _("Dashboard"))]
+    for resource in RESOURCES.values():
+        if user.has_perm(resource.perm("view")):
+            entries.append((reverse("staff:resource_list", args=[resource.key]), resource.title))
+    if user.has_perm("catalog.view_institutionsettings"):
+        entries.append((reverse("staff:settings"), _("Settings")))
+    if user.has_perm("notifications.view_outboxemail"):
+        entries.append((reverse("staff:email_templates"), _("Emails")))
+    return entries

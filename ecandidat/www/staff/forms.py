@@ -1,0 +1,232 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.catalog.enums import Scope
+from ecandidat.catalog.models import (
+    Campaign,
+    Centre,
+    Commission,
+    DocumentType,
+    InstitutionSettings,
+    Milestones,
+    Program,
+    Question,
+    TrainingType,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+MILESTONE_WIDGETS = {
+    "opens_at": DATETIME,
+    "closes_at": DATETIME,
+    "pre_analysis_on": DATE,
+    "return_deadline": DATETIME,
+    "jury_on": DATE,
+    "results_at": DATETIME,
+    "confirmation_deadline": DATE,
+}
+MILESTONE_FIELDS = [
+    *Milestones.MILESTONE_FIELDS,
+    "confirmation_days",
+    "complementary_confirmation_days",
+]
+
+
+class StaffForm(forms.ModelForm):
+    """A back-office form; knows the staff member to restrict its choices to their scope."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if "centre" in self.fields:
+            self.fields["centre"].queryset = Centre.objects.editable_by(user)
+        if "commission" in self.fields:
+            self.fields["commission"].queryset = Commission.objects.editable_by(
+                user
+            ).select_related("centre")
+        if "programs" in self.fields:
+            self.fields["programs"].queryset = Program.objects.editable_by(user)
+
+
+class CampaignForm(StaffForm):
+    class Meta:
+        model = Campaign
+        fields = ["code", "label_fr", "label_en", "starts_on", "candidate_ends_on", "ends_on"]
+        widgets = {"starts_on": DATE, "candidate_ends_on": DATE, "ends_on": DATE}
+
+
+class TrainingTypeForm(StaffForm):
+    class Meta:
+        model = TrainingType
+        fields = ["code", "label_fr", "label_en", "order"]
+
+
+class CentreForm(StaffForm):
+    class Meta:
+        model = Centre
+        fields = [
+            "code",
+            "label",
+            "site",
+            "contact_email",
+            "in_service",
+            "online",
+            "max_applications",
+            *MILESTONE_FIELDS,
+        ]
+        widgets = MILESTONE_WIDGETS
+        help_texts = {"opens_at": _("Default dates copied into the centre's new programs.")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields.pop("centre", None)
+
+
+class CommissionForm(StaffForm):
+    class Meta:
+        model = Commission
+        fields = [
+            "code",
+            "label",
+            "centre",
+            "contact_email",
+            "contact_phone",
+            "contact_address",
+            "contact_url",
+            "signatory_name",
+            "signature",
+            "alert_on_submission",
+            "alert_on_confirmation",
+            "alert_on_withdrawal",
+        ]
+        widgets = {"contact_address": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProgramForm(StaffForm):
+    class Meta:
+        model = Program
+        fields = [
+            "code",
+            "label_fr",
+            "label_en",
+            "centre",
+            "training_type",
+            "commission",
+            "in_service",
+            "treatment",
+            "capacity",
+            "keywords",
+            "description_url",
+            "info_fr",
+            "info_en",
+            *MILESTONE_FIELDS,
+        ]
+        widgets = {
+            **MILESTONE_WIDGETS,
+            "info_fr": forms.Textarea(attrs={"rows": 3}),
+            "info_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        centre_id = self.initial.get("centre") or getattr(self.instance, "centre_id", None)
+        if not self.is_bound and not self.instance.pk and centre_id:
+            # A new program starts from its centre's default dates.
+            centre = Centre.objects.filter(pk=centre_id).first()
+            if centre is not None:
+                for name, value in centre.milestone_values().items():
+                    self.initial.setdefault(name, value)
+
+
+class ScopedItemForm(StaffForm):
+    def clean(self):
+        cleaned = super().clean()
+        scope = cleaned.get("scope")
+        if scope == Scope.CENTRE and not cleaned.get("centre"):
+            self.add_error("centre", _("Choose the centre."))
+        if scope == Scope.PROGRAMS and not cleaned.get("programs"):
+            self.add_error("programs", _("Choose at least one program."))
+        if (
+            scope == Scope.ALL
+            and self.user is not None
+            and not self.user.has_perm("catalog.change_institutionsettings")
+        ):
+            self.add_error("scope", _("Only the central office defines items for every program."))
+        return cleaned
+
+
+class DocumentTypeForm(ScopedItemForm):
+    class Meta:
+        model = DocumentType
+        fields = [
+            "label_fr",
+            "label_en",
+            "order",
+            "in_service",
+            "scope",
+            "centre",
+            "programs",
+            "common",
+            "conditional",
+            "treatment",
+            "template",
+        ]
+        widgets = {"programs": forms.SelectMultiple(attrs={"size": 8})}
+
+
+class QuestionForm(ScopedItemForm):
+    class Meta:
+        model = Question
+        fields = [
+            "label_fr",
+            "label_en",
+            "kind",
+            "order",
+            "in_service",
+            "scope",
+            "centre",
+            "programs",
+            "conditional",
+            "treatment",
+        ]
+        widgets = {"programs": forms.SelectMultiple(attrs={"size": 8})}
+
+
+class InstitutionSettingsForm(StaffForm):
+    class Meta:
+        model = InstitutionSettings
+        fields = [
+            "max_applications",
+            "ine_required_for_french",
+            "upload_max_mb",
+            "dossier_number_prefix",
+            "overdue_days",
+        ]
+
+
+class BulkProgramForm(forms.Form):
+    """Dates and in-service flag applied to many programs; empty means unchanged."""
+
+    in_service = forms.TypedChoiceField(
+        label=_("in service"),
+        choices=[("", _("unchanged")), ("yes", _("Yes")), ("no", _("No"))],
+        required=False,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+    )
+    opens_at = forms.DateTimeField(label=_("applications open"), required=False, widget=DATETIME)
+    closes_at = forms.DateTimeField(label=_("applications close"), required=False, widget=DATETIME)
+    return_deadline = forms.DateTimeField(
+        label=_("return deadline"), required=False, widget=DATETIME
+    )
+    jury_on = forms.DateField(label=_("jury"), required=False, widget=DATE)
+    results_at = forms.DateTimeField(
+        label=_("publication of results"), required=False, widget=DATETIME
+    )
+    confirmation_deadline = forms.DateField(
+        label=_("confirmation deadline"), required=False, widget=DATE
+    )
+
+    def changes(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}
