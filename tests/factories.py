@@ -38,3 +38,52 @@ class UserFactory(factory.django.DjangoModelFactory):
             is_staff=True,
             username=factory.Sequence(lambda n: f"staff{n}"),
         )
+
+
+class CentreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Centre"
+
+    code = factory.Sequence(lambda n: f"C{n}")
+    label = factory.Sequence(lambda n: f"Centre {n}")
+
+
+class TrainingTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.TrainingType"
+        django_get_or_create = ("code",)
+
+    code = "LP"
+    label_fr = "Licence Professionnelle"
+    label_en = "Licence Professionnelle"
+
+
+class CommissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Commission"
+
+    code = factory.Sequence(lambda n: f"COM{n}")
+    label = factory.Sequence(lambda n: f"Commission {n}")
+    centre = factory.SubFactory(CentreFactory)
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Program"
+
+    code = factory.Sequence(lambda n: f"P{n}")
+    label_fr = factory.Sequence(lambda n: f"Formation {n}")
+    label_en = factory.Sequence(lambda n: f"Program {n}")
+    centre = factory.SubFactory(CentreFactory)
+    training_type = factory.SubFactory(TrainingTypeFactory)
+    commission = factory.SubFactory(CommissionFactory, centre=factory.SelfAttribute("..centre"))
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=30))
+
+
+def staff_with_role(role, *, centre=None, commission=None, **kwargs):
+    from ecandidat.accounts.models import RoleAssignment
+
+    user = UserFactory(staff=True, **kwargs)
+    RoleAssignment.objects.create(user=user, role=role, centre=centre, commission=commission)
+    return user

@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.catalog.enums import Scope
@@ -33,8 +34,18 @@ MILESTONE_FIELDS = [
 ]
 
 
+def _formfield(db_field, **kwargs):
+    # Addresses typed without a scheme are https (Django 6's default, chosen now).
+    if isinstance(db_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return db_field.formfield(**kwargs)
+
+
 class StaffForm(forms.ModelForm):
     """A back-office form; knows the staff member to restrict its choices to their scope."""
+
+    class Meta:
+        formfield_callback = _formfield
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
@@ -50,20 +61,20 @@ class StaffForm(forms.ModelForm):
 
 
 class CampaignForm(StaffForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = Campaign
         fields = ["code", "label_fr", "label_en", "starts_on", "candidate_ends_on", "ends_on"]
         widgets = {"starts_on": DATE, "candidate_ends_on": DATE, "ends_on": DATE}
 
 
 class TrainingTypeForm(StaffForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = TrainingType
         fields = ["code", "label_fr", "label_en", "order"]
 
 
 class CentreForm(StaffForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = Centre
         fields = [
             "code",
@@ -84,7 +95,7 @@ class CentreForm(StaffForm):
 
 
 class CommissionForm(StaffForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = Commission
         fields = [
             "code",
@@ -104,7 +115,7 @@ class CommissionForm(StaffForm):
 
 
 class ProgramForm(StaffForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = Program
         fields = [
             "code",
@@ -157,7 +168,7 @@ class ScopedItemForm(StaffForm):
 
 
 class DocumentTypeForm(ScopedItemForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = DocumentType
         fields = [
             "label_fr",
@@ -176,7 +187,7 @@ class DocumentTypeForm(ScopedItemForm):
 
 
 class QuestionForm(ScopedItemForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = Question
         fields = [
             "label_fr",
@@ -194,7 +205,7 @@ class QuestionForm(ScopedItemForm):
 
 
 class InstitutionSettingsForm(StaffForm):
-    class Meta:
+    class Meta(StaffForm.Meta):
         model = InstitutionSettings
         fields = [
             "max_applications",
