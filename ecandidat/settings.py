@@ -38,6 +38,10 @@ DOSSIER_NUMBER_PREFIX = env.str("DOSSIER_NUMBER_PREFIX", default="")
 ACTIVATION_DAYS = env.int("ACTIVATION_DAYS", default=5)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_SECONDS", default=3600)
 EMAIL_CHANGE_DAYS = env.int("EMAIL_CHANGE_DAYS", default=2)
+# Two-factor authentication (TOTP) for staff: available to every staff member, required for
+# administrators and the central office when this is on (default: on in production).
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="eCandidat")
 # Whether a French national must have typed an INE before applying (checked when applying).
 INE_REQUIRED_FOR_FRENCH = env.bool("INE_REQUIRED_FOR_FRENCH", default=True)
 
@@ -49,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "ecandidat.core",
@@ -69,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ecandidat.core.middleware.StaffTwoFactorMiddleware",
     "ecandidat.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

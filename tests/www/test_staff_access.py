@@ -116,6 +116,8 @@ MATRIX = [
         {"admin", "central", "manager_a", "member_a"},
     ),
     ("settings", lambda w: reverse("staff:settings"), {"admin", "central"}),
+    ("roles", lambda w: reverse("staff:resource_list", args=["roles"]), {"admin", "central"}),
+    ("new role", lambda w: reverse("staff:resource_new", args=["roles"]), {"admin", "central"}),
     ("email previews", lambda w: reverse("staff:email_templates"), {"admin", "central"}),
     ("unknown resource", lambda w: reverse("staff:resource_list", args=["nope"]), set()),
 ]
@@ -192,6 +194,7 @@ def _count(client, url):
 @pytest.mark.parametrize(
     "key",
     [
+        "roles",
         "programs",
         "commissions",
         "centres",
@@ -295,3 +298,28 @@ def test_program_commission_must_belong_to_its_centre(client, world):
         },
     )
     assert "belongs to another centre" in response.content.decode()
+
+
+def test_central_office_gives_a_role(client, world):
+    from ecandidat.accounts.models import RoleAssignment
+
+    newcomer = UserFactory(staff=True)
+    client.force_login(world["people"]["central"])
+    response = client.post(
+        reverse("staff:resource_new", args=["roles"]),
+        {"user": newcomer.pk, "role": "centre_manager"},
+    )
+    assert "Choose the centre" in response.content.decode()
+    response = client.post(
+        reverse("staff:resource_new", args=["roles"]),
+        {"user": newcomer.pk, "role": "centre_manager", "centre": world["centre_a"].pk},
+    )
+    assert response.status_code == 302
+    assert RoleAssignment.objects.filter(user=newcomer, centre=world["centre_a"]).exists()
+    client.force_login(newcomer)
+    assert (
+        client.get(
+            reverse("staff:resource_edit", args=["programs", world["program_a"].pk])
+        ).status_code
+        == 200
+    )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ecandidat.accounts.models import RoleAssignment
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog import services
 from ecandidat.catalog.enums import CampaignStatus
@@ -183,6 +184,24 @@ RESOURCES = {
             filters=("status",),
             search=("code", "label_fr"),
             default_sort="-starts_on",
+            scoped=False,
+        ),
+        Resource(
+            "roles",
+            RoleAssignment,
+            forms.RoleAssignmentForm,
+            (
+                Column("user", gettext_lazy("account"), "user__username"),
+                Column("role", gettext_lazy("role"), "role"),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+                Column("commission", gettext_lazy("commission"), "commission__label"),
+                Column("can_decide", gettext_lazy("may enter decisions")),
+                Column("can_edit", gettext_lazy("may edit dossiers")),
+            ),
+            filters=("role", "centre"),
+            search=("user__username", "user__last_name", "user__email"),
+            select_related=("user", "centre", "commission"),
+            default_sort="user__username",
             scoped=False,
         ),
         Resource(
@@ -398,4 +417,5 @@ def staff_menu(user):
         entries.append((reverse("staff:settings"), _("Settings")))
     if user.has_perm("notifications.view_outboxemail"):
         entries.append((reverse("staff:email_templates"), _("Emails")))
+    entries.append((reverse("staff:two_factor_setup"), _("Two-factor authentication")))
     return entries

@@ -2,6 +2,8 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecandidat.accounts.enums import StaffRole
+from ecandidat.accounts.models import RoleAssignment, User
 from ecandidat.catalog.enums import Scope
 from ecandidat.catalog.models import (
     Campaign,
@@ -141,6 +143,10 @@ class ProgramForm(StaffForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        if not self.instance.pk and "centre" not in self.initial:
+            centres = list(self.fields["centre"].queryset[:2])
+            if len(centres) == 1:  # a manager of one centre starts with it selected
+                self.initial["centre"] = centres[0].pk
         centre_id = self.initial.get("centre") or getattr(self.instance, "centre_id", None)
         if not self.is_bound and not self.instance.pk and centre_id:
             # A new program starts from its centre's default dates.
@@ -202,6 +208,28 @@ class QuestionForm(ScopedItemForm):
             "treatment",
         ]
         widgets = {"programs": forms.SelectMultiple(attrs={"size": 8})}
+
+
+class RoleAssignmentForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        model = RoleAssignment
+        fields = ["user", "role", "centre", "commission", "can_decide", "can_edit"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(is_staff=True).order_by("username")
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role == StaffRole.CENTRE_MANAGER and not cleaned.get("centre"):
+            self.add_error("centre", _("Choose the centre."))
+        if role == StaffRole.COMMISSION_MEMBER and not cleaned.get("commission"):
+            self.add_error("commission", _("Choose the commission."))
+        commission, centre = cleaned.get("commission"), cleaned.get("centre")
+        if commission and centre and commission.centre_id != centre.pk:
+            self.add_error("commission", _("This commission belongs to another centre."))
+        return cleaned
 
 
 class InstitutionSettingsForm(StaffForm):

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import backoffice, views
+from . import backoffice, two_factor, views
 
 app_name = "staff"
 
 urlpatterns = [
     path("", backoffice.dashboard, name="dashboard"),
     path("settings/", backoffice.institution_settings, name="settings"),
+    path("2fa/setup/", two_factor.setup, name="two_factor_setup"),
+    path("2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("programs/bulk/", backoffice.programs_bulk, name="programs_bulk"),
     path("campaigns/<int:pk>/activate/", backoffice.campaign_activate, name="campaign_activate"),
     path("candidates/<str:dossier_number>/", views.candidate_dossier, name="candidate_dossier"),
