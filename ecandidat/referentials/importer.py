@@ -15,6 +15,7 @@ from .models import (
     Commune,
     Country,
     Department,
+    HigherEducationEstablishment,
     HighSchool,
     Honours,
     PostalCode,
@@ -154,6 +155,18 @@ def import_all(data_dir: Path = DATA_DIR, log=print) -> dict[str, int]:
                 first_year=_int(r["first_year"]),
             )
             for r in read_rows("honours.csv.gz", data_dir)
+        ],
+        "code",
+    )
+    counts["higher-education establishments"] = _upsert(
+        HigherEducationEstablishment,
+        [
+            HigherEducationEstablishment(
+                code=r["code"],
+                name=r["name"][:250],
+                country_id=r["country_iso2"] if r["country_iso2"] in known_countries else None,
+            )
+            for r in read_rows("higher_education.csv.gz", data_dir)
         ],
         "code",
     )

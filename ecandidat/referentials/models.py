@@ -192,3 +192,22 @@ class Honours(models.Model):
 
     def __str__(self):
         return _localized(self.label_fr, self.label_en)
+
+
+class HigherEducationEstablishment(models.Model):
+    """Universities and schools offered as suggestions for the candidate's non-local studies
+    (free text remains possible: the list is not exhaustive)."""
+
+    code = models.CharField(_("code"), max_length=120, primary_key=True)
+    name = models.CharField(_("name"), max_length=250)
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.SET_NULL, related_name="establishments"
+    )
+
+    class Meta:
+        verbose_name = _("higher-education establishment")
+        verbose_name_plural = _("higher-education establishments")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -264,3 +264,20 @@ def test_future_years_are_refused(client, candidate):
 def test_local_studies_empty_points_to_non_local(client, candidate):
     html = client.get(reverse("candidate:dossier_local_studies")).content.decode()
     assert reverse("candidate:dossier_non_local_studies") in html
+
+
+def test_establishment_suggestions_follow_the_country(client, candidate):
+    page = post(
+        client,
+        reverse("candidate:dossier_non_local_studies_new"),
+        {**NON_LOCAL, "country": "FR"},
+        _refresh="1",
+    )
+    html = page.content.decode()
+    assert 'list="id_establishment-suggestions"' in html
+    assert "<datalist" in html and "Rouen" in html.split("<datalist")[1].split("</datalist>")[0]
+    german = post(
+        client, reverse("candidate:dossier_non_local_studies_new"), NON_LOCAL, _refresh="1"
+    )
+    suggestions = german.content.decode().split("<datalist")[1].split("</datalist>")[0]
+    assert "Humboldt" in suggestions and "Rouen" not in suggestions

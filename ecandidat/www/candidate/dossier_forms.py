@@ -31,6 +31,7 @@ from ecandidat.referentials.models import (
     Commune,
     Country,
     Department,
+    HigherEducationEstablishment,
     HighSchool,
     Honours,
 )
@@ -632,6 +633,24 @@ def _year_field(label):
     return forms.IntegerField(label=label, min_value=1950, max_value=2100)
 
 
+class DatalistInput(forms.TextInput):
+    """A free-text input with suggestions (an HTML datalist): works without JavaScript."""
+
+    template_name = "widgets/datalist_input.html"
+
+    def __init__(self, attrs=None, options=()):
+        super().__init__(attrs)
+        self.options = options
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        list_id = f"{context['widget']['attrs'].get('id', name)}-suggestions"
+        context["widget"]["attrs"]["list"] = list_id
+        context["widget"]["list_id"] = list_id
+        context["widget"]["options"] = self.options
+        return context
+
+
 class NonLocalStudyForm(PlaceFormMixin, DossierForm):
     country = CountryChoiceField(label=_("Country"), queryset=Country.objects.all(), initial=france)
     department = forms.ModelChoiceField(
@@ -641,7 +660,12 @@ class NonLocalStudyForm(PlaceFormMixin, DossierForm):
         label=_("Town"), queryset=Commune.objects.none(), required=False
     )
     town_abroad = forms.CharField(label=_("Town"), max_length=100, required=False)
-    establishment = forms.CharField(label=_("Establishment"), max_length=200)
+    establishment = forms.CharField(
+        label=_("Establishment"),
+        max_length=200,
+        widget=DatalistInput(),
+        help_text=_("Choose from the suggestions or type the name."),
+    )
     year = _year_field(_("Year obtained"))
     training = forms.ChoiceField(label=_("Training"))
     description = forms.CharField(
@@ -659,7 +683,7 @@ class NonLocalStudyForm(PlaceFormMixin, DossierForm):
     )
 
     dependents = {
-        "country": ("department", "commune", "town_abroad"),
+        "country": ("department", "commune", "town_abroad", "establishment"),
         "department": ("commune",),
     }
 
@@ -670,6 +694,16 @@ class NonLocalStudyForm(PlaceFormMixin, DossierForm):
         self.fields["result"].choices = [("", "---------"), *StudyResult.choices]
         is_france, _department = self.configure_place()
         self.hidden_fields_for_state = {"town_abroad"} if is_france else {"department", "commune"}
+        country = self.value_of("country")
+        self.fields["establishment"].widget.options = (
+            list(
+                HigherEducationEstablishment.objects.filter(country_id=country)
+                .order_by("name")
+                .values_list("name", flat=True)[:2000]
+            )
+            if country
+            else []
+        )
         self.conditionally_required = {"department", "commune", "town_abroad"}
 
     def clean_year(self):
