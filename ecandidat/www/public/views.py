@@ -142,53 +142,52 @@ def _link_invalid(request, purpose):
     return render(request, "public/link_invalid.html", {"purpose": purpose}, status=410)
 
 
-@require_http_methods(["GET", "POST"])
-def activate(request, token):
-    found = services.find_usable_token(token, TokenPurpose.ACTIVATION)
+def _choose_password(request, token, *, purpose, service, template, success_message):
+    """A link from an email that lets the account holder choose a password (activation,
+    reset): the link is checked on display and consumed, once, on a valid submission."""
+    found = services.find_usable_token(token, purpose)
     if found is None:
-        return _link_invalid(request, TokenPurpose.ACTIVATION)
+        return _link_invalid(request, purpose)
     form = NewPasswordForm(found.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.activate_account(
+            user = service(
                 raw_token=token, password=form.cleaned_data["new_password1"], request=request
             )
         except services.AccountError:
-            return _link_invalid(request, TokenPurpose.ACTIVATION)
-        messages.success(
-            request,
-            _(
-                "Your account is activated. Log in with your dossier number %(number)s (or your "
-                "email address) and the password you chose."
-            )
-            % {"number": user.dossier_number},
-        )
+            return _link_invalid(request, purpose)
+        messages.success(request, success_message % {"number": user.dossier_number})
         return redirect("public:home")
-    return render(
-        request, "public/activate.html", {"form": form, "account": found.user, "token": token}
+    return render(request, template, {"form": form, "account": found.user})
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request, token):
+    return _choose_password(
+        request,
+        token,
+        purpose=TokenPurpose.ACTIVATION,
+        service=services.activate_account,
+        template="public/activate.html",
+        success_message=_(
+            "Your account is activated. Log in with your dossier number %(number)s (or your "
+            "email address) and the password you chose."
+        ),
     )
 
 
 @require_http_methods(["GET", "POST"])
 def reset_password(request, token):
-    found = services.find_usable_token(token, TokenPurpose.PASSWORD_RESET)
-    if found is None:
-        return _link_invalid(request, TokenPurpose.PASSWORD_RESET)
-    form = NewPasswordForm(found.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.reset_password(
-                raw_token=token, password=form.cleaned_data["new_password1"], request=request
-            )
-        except services.AccountError:
-            return _link_invalid(request, TokenPurpose.PASSWORD_RESET)
-        messages.success(
-            request,
-            _("Your password has been changed. Log in with your dossier number %(number)s.")
-            % {"number": user.dossier_number},
-        )
-        return redirect("public:home")
-    return render(request, "public/reset_password.html", {"form": form, "account": found.user})
+    return _choose_password(
+        request,
+        token,
+        purpose=TokenPurpose.PASSWORD_RESET,
+        service=services.reset_password,
+        template="public/reset_password.html",
+        success_message=_(
+            "Your password has been changed. Log in with your dossier number %(number)s."
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
