@@ -29,10 +29,14 @@ def allocate_dossier_number(max_attempts: int = 50) -> str:
     """
     from django.db import IntegrityError, transaction
 
+    from ecandidat.catalog.models import InstitutionSettings
+
     from .models import IssuedDossierNumber, User
 
+    # The central office's setting wins over the deployment's default.
+    prefix = InstitutionSettings.load().dossier_number_prefix or settings.DOSSIER_NUMBER_PREFIX
     for _ in range(max_attempts):
-        candidate = random_dossier_number(settings.DOSSIER_NUMBER_PREFIX)
+        candidate = random_dossier_number(prefix)
         if User.objects.filter(username__iexact=candidate).exists():
             continue  # a staff login happens to look like a dossier number
         try:

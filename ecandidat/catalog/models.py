@@ -8,6 +8,7 @@ and updates the dates; applications (next issue) belong to a campaign.
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -421,7 +422,17 @@ class InstitutionSettings(models.Model):
         _("INE required for French nationals"), default=True
     )
     upload_max_mb = models.PositiveSmallIntegerField(_("maximum upload size (MB)"), default=5)
-    dossier_number_prefix = models.CharField(_("dossier number prefix"), max_length=2, blank=True)
+    dossier_number_prefix = models.CharField(
+        _("dossier number prefix"),
+        max_length=2,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Z]{0,2}$", _("Up to 2 characters among digits and capital letters.")
+            )
+        ],
+        help_text=_("Replaces the first characters of every new dossier number."),
+    )
     overdue_days = models.PositiveSmallIntegerField(
         _("days before a submitted application without decision is highlighted"), default=15
     )

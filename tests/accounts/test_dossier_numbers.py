@@ -42,6 +42,15 @@ def test_allocation_uses_the_configured_prefix(settings):
 
 
 @pytest.mark.django_db
+def test_the_central_office_prefix_wins(settings):
+    from ecandidat.catalog.models import InstitutionSettings
+
+    settings.DOSSIER_NUMBER_PREFIX = "RU"
+    InstitutionSettings.objects.update_or_create(pk=1, defaults={"dossier_number_prefix": "Z9"})
+    assert allocate_dossier_number().startswith("Z9")
+
+
+@pytest.mark.django_db
 def test_allocation_skips_numbers_already_issued_even_to_deleted_accounts(monkeypatch):
     deleted = UserFactory(username="AAAAAAAA")
     deleted.delete()  # the account is gone, its number stays reserved

@@ -48,6 +48,7 @@ def world():
         "anonymous": None,
     }
     return {
+        "candidate": people["candidate"],
         "people": people,
         "program_a": program_a,
         "program_b": program_b,
@@ -120,6 +121,22 @@ MATRIX = [
     ("new role", lambda w: reverse("staff:resource_new", args=["roles"]), {"admin", "central"}),
     ("email previews", lambda w: reverse("staff:email_templates"), {"admin", "central"}),
     ("unknown resource", lambda w: reverse("staff:resource_list", args=["nope"]), set()),
+    (
+        "a candidate's dossier",
+        lambda w: reverse("staff:candidate_dossier", args=[w["candidate"].dossier_number]),
+        {"admin", "central", "manager_a", "manager_b", "candidate_manager"},
+    ),
+    (
+        "email preview",
+        lambda w: reverse("staff:email_preview", args=["account_created", "fr"]),
+        {"admin", "central"},
+    ),
+    (
+        "bulk edit page",
+        lambda w: reverse("staff:programs_bulk") + f"?ids={w['program_a'].pk}",
+        {"admin", "central", "manager_a"},
+    ),
+    ("2FA setup", lambda w: reverse("staff:two_factor_setup"), ALL_STAFF),
 ]
 
 
@@ -163,7 +180,7 @@ def test_bulk_edit_ignores_programs_outside_the_scope(client, world):
         reverse("staff:programs_bulk"),
         {"ids": [world["program_a"].pk], "in_service": "no", "apply": "1"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 404
     assert Program.objects.get(pk=world["program_a"].pk).in_service
 
 

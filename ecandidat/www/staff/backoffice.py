@@ -372,9 +372,11 @@ def programs_bulk(request):
     programs = list(
         Program.objects.editable_by(request.user).filter(pk__in=[i for i in ids if i.isdigit()])
     )
-    if not programs:
+    if not ids:
         messages.error(request, _("Select at least one program you manage."))
         return redirect("staff:resource_list", key="programs")
+    if not programs:
+        raise Http404  # programs outside the user's scope do not exist for them
     form = forms.BulkProgramForm(request.POST if "apply" in request.POST else None)
     report = None
     if form.is_bound and form.is_valid():
