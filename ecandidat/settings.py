@@ -42,6 +42,13 @@ EMAIL_CHANGE_DAYS = env.int("EMAIL_CHANGE_DAYS", default=2)
 # administrators and the central office when this is on (default: on in production).
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="eCandidat")
+# Antivirus: clamd at tcp://host:3310 or unix:///run/clamav/clamd.ctl; empty = no scan.
+CLAMAV_URL = env.str("CLAMAV_URL", default="")
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
+# When clamd cannot be reached: "refuse" the upload, or "accept" it marked for a rescan.
+CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
+# Days before the return deadline when candidates with untransmitted applications are reminded.
+APPLICATION_REMINDER_DAYS = env.int("APPLICATION_REMINDER_DAYS", default=3)
 # Whether a French national must have typed an INE before applying (checked when applying).
 INE_REQUIRED_FOR_FRENCH = env.bool("INE_REQUIRED_FOR_FRENCH", default=True)
 
@@ -64,6 +71,7 @@ INSTALLED_APPS = [
     "ecandidat.notifications",
     "ecandidat.referentials",
     "ecandidat.catalog",
+    "ecandidat.applications",
     "ecandidat.dossier",
     "ecandidat.www",
 ]
@@ -195,8 +203,25 @@ WHITENOISE_USE_FINDERS = DEBUG  # the demo serves static files without collectst
 STATICFILES_DIRS = [BASE_DIR / "ecandidat" / "static"]
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media-not-served/"  # documents are only served through permission-checked views
+# Documents on local disk by default; on S3-compatible object storage when S3_BUCKET is set.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+_DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if S3_BUCKET:
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("S3_SECRET_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -27,6 +27,13 @@ _ACCOUNT_SAMPLE = {
     "valid_until": "2026-12-04 18:00",
 }
 
+_APPLICATION_SAMPLE = {
+    **_ACCOUNT_SAMPLE,
+    "program": "Licence professionnelle Métiers de l'informatique",
+    "return_deadline": "2027-01-20 18:00",
+    "link": "https://ecandidat.example.org/candidate/applications/1/",
+}
+
 EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
     t.key: t
     for t in [
@@ -77,6 +84,30 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             _("This address is already used by an eCandidat account"),
             _("Sent to a new address that already belongs to another account."),
             {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/lost/"},
+        ),
+        EmailTemplate(
+            "application_created",
+            _("Your application to %(program)s has been created"),
+            _("Sent when a candidate (or staff for them) applies to a program."),
+            _APPLICATION_SAMPLE,
+        ),
+        EmailTemplate(
+            "application_submitted",
+            _("Your application to %(program)s has been transmitted"),
+            _("Sent when the candidate transmits the application, with its documents."),
+            {**_APPLICATION_SAMPLE, "documents": [("Curriculum vitae", "Uploaded")]},
+        ),
+        EmailTemplate(
+            "application_cancelled",
+            _("Your application to %(program)s has been cancelled"),
+            _("Sent when the candidate cancels an application."),
+            _APPLICATION_SAMPLE,
+        ),
+        EmailTemplate(
+            "application_reminder",
+            _("Reminder: transmit your application to %(program)s"),
+            _("Sent before the return deadline to candidates who have not transmitted."),
+            _APPLICATION_SAMPLE,
         ),
         EmailTemplate(
             "password_changed",

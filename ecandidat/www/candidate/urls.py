@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossier_views, views
+from . import application_views, dossier_views, views
 
 app_name = "candidate"
 
@@ -47,4 +47,29 @@ urlpatterns = [
     *_list_urls("non-local-studies", "non_local_studies"),
     *_list_urls("internships", "internships"),
     *_list_urls("work-experience", "work_experience"),
+    path("applications/", application_views.application_list, name="applications"),
+    path("apply/<int:program_id>/", application_views.apply, name="apply"),
+    path("applications/<int:pk>/", application_views.application_detail, name="application"),
+    path(
+        "applications/<int:pk>/documents/<int:document_type_id>/upload/",
+        application_views.document_upload,
+        name="document_upload",
+    ),
+    path(
+        "applications/<int:pk>/documents/<int:document_type_id>/<str:action>/",
+        application_views.document_action,
+        name="document_action",
+    ),
+    path("applications/<int:pk>/answers/", application_views.answers, name="answers"),
+    path("applications/<int:pk>/submit/", application_views.submit, name="submit"),
+    path("applications/<int:pk>/cancel/", application_views.cancel, name="cancel"),
+    path(
+        "applications/<int:pk>/file.pdf", application_views.application_file, name="application_pdf"
+    ),
+    path("files/<int:file_id>/", application_views.own_file, name="file"),
+    path(
+        "templates/<int:document_type_id>/",
+        application_views.document_template,
+        name="document_template",
+    ),
 ]

@@ -5,11 +5,13 @@ from django.shortcuts import get_object_or_404, render
 
 from ecandidat.accounts.enums import Language
 from ecandidat.accounts.models import User
-from ecandidat.core.access import staff_permission_required
+from ecandidat.applications.models import Application, CandidateFile
+from ecandidat.core.access import staff_permission_required, staff_required
 from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
 from ecandidat.notifications.services import render_email
+from ecandidat.www.candidate.application_views import file_response, pdf_response
 from ecandidat.www.candidate.dossier_views import LIST_SECTIONS, SINGLE_SECTIONS
 
 
@@ -55,3 +57,21 @@ def email_preview(request, key, language):
             "html": html,
         },
     )
+
+
+@staff_required
+def application_pdf(request, pk):
+    application = get_object_or_404(
+        Application.objects.visible_to_staff(request.user).select_related("candidate", "program"),
+        pk=pk,
+    )
+    return pdf_response(application, request.user.preferred_language)
+
+
+@staff_required
+def candidate_file(request, file_id):
+    visible = Application.objects.visible_to_staff(request.user)
+    candidate_file_ = get_object_or_404(
+        CandidateFile.objects.filter(uses__application__in=visible).distinct(), pk=file_id
+    )
+    return file_response(candidate_file_)

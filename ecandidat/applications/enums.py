@@ -1,0 +1,34 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FileStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    RECEIVED = "received", _("Received")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    COMPLETE = "complete", _("Complete")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Named state sets used by guards and queries.
+ACTIVE_STATUSES = (
+    FileStatus.WAITING,
+    FileStatus.RECEIVED,
+    FileStatus.INCOMPLETE,
+    FileStatus.COMPLETE,
+)
+EDITABLE_BY_CANDIDATE = (FileStatus.WAITING, FileStatus.INCOMPLETE)
+
+
+class DocumentStatus(models.TextChoices):
+    MISSING = "missing", _("Missing")
+    SUBMITTED = "submitted", _("Uploaded")
+    VALIDATED = "validated", _("Validated")
+    REFUSED = "refused", _("Refused")
+    NOT_CONCERNED = "not_concerned", _("Not concerned")
+
+
+class ScanStatus(models.TextChoices):
+    CLEAN = "clean", _("Scanned, clean")
+    NOT_SCANNED = "not_scanned", _("Not scanned (no antivirus configured)")
+    PENDING = "pending", _("To be scanned again (antivirus unavailable)")

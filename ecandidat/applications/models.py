@@ -1,0 +1,172 @@
+"""Applications: one candidate × one program × one campaign, with its documents and answers.
+
+Uploaded files are ``CandidateFile`` rows (stored under opaque keys); an application's
+``ApplicationDocument`` points at one. A *common* document type's file is shared by the
+candidate's applications that ask for it; a file is removed from storage only when no
+application refers to it any more, so cancelling one application never takes a document
+away from another (eCandidat issue #37).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
+
+from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
+
+
+def opaque_key(instance, filename):
+    # Never the candidate's file name: a random key, sharded to keep directories small.
+    key = uuid.uuid4().hex
+    return f"documents/{key[:2]}/{key}"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(file_status__in=ACTIVE_STATUSES)
+
+    def of_candidate(self, user):
+        return self.filter(candidate=user)
+
+    def visible_to_staff(self, user):
+        """Applications of the programs the staff member can see."""
+        return self.filter(program__in=Program.objects.visible_to(user))
+
+    def with_list_data(self):
+        return self.select_related("program", "program__centre", "campaign")
+
+
+class Application(models.Model):
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="applications", verbose_name=_("program")
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="applications")
+    file_status = models.CharField(
+        _("file status"), max_length=12, choices=FileStatus.choices, default=FileStatus.WAITING
+    )
+    treatment = models.CharField(_("treatment"), max_length=12)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    personal_return_deadline = models.DateTimeField(
+        _("personal return deadline"), null=True, blank=True
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "program", "campaign"],
+                condition=~Q(file_status=FileStatus.CANCELLED),
+                name="applications_one_active_per_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(file_status__in=FileStatus.values), name="applications_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate_id} → {self.program_id}"
+
+    @property
+    def return_deadline(self):
+        return self.personal_return_deadline or self.program.return_deadline
+
+
+class CandidateFile(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="files"
+    )
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=opaque_key, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    scan_status = models.CharField(max_length=12, choices=ScanStatus.choices)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self):
+        return self.original_name
+
+
+class ApplicationDocument(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(
+        CandidateFile, null=True, blank=True, on_delete=models.PROTECT, related_name="uses"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.MISSING
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+        ordering = ["document_type__order", "document_type__label_fr"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "document_type"], name="applications_one_document_per_type"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.application_id}: {self.document_type_id}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (
+            DocumentStatus.SUBMITTED,
+            DocumentStatus.VALIDATED,
+            DocumentStatus.NOT_CONCERNED,
+        )
+
+
+class Answer(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    yes_no = models.BooleanField(null=True, blank=True)
+    text = models.TextField(max_length=1000, blank=True)
+    not_concerned = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["question__order", "question__label_fr"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "question"], name="applications_one_answer_per_question"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.application_id}: {self.question_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.not_concerned or self.yes_no is not None or bool(self.text.strip())

@@ -1,0 +1,524 @@
+"""The candidate's side of an application: apply, documents, answers, submit, cancel.
+
+Every function is a transaction with its guards first, then the writes, an audit row and
+the emails (sent after commit). State changes use a conditional UPDATE on the current
+status, so double clicks and concurrent requests make exactly one transition.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.accounts.models import User
+from ecandidat.audit.services import record
+from ecandidat.catalog.models import (
+    Campaign,
+    DocumentType,
+    InstitutionSettings,
+    Program,
+    Question,
+)
+from ecandidat.dossier.models import PersonalInformation
+from ecandidat.dossier.services import dossier_summary
+from ecandidat.notifications.services import send_email
+
+from . import antivirus
+from .enums import ACTIVE_STATUSES, EDITABLE_BY_CANDIDATE, DocumentStatus, FileStatus, ScanStatus
+from .models import Answer, Application, ApplicationDocument, CandidateFile
+from .uploads import UploadRefused, check_upload
+
+
+@dataclass
+class Reason:
+    code: str
+    message: str
+
+
+class ApplicationRefused(Exception):
+    def __init__(self, reasons: list[Reason]):
+        super().__init__("; ".join(str(r.message) for r in reasons))
+        self.reasons = reasons
+
+
+def _local(moment) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
+
+
+def _email(application: Application, key: str, **extra) -> None:
+    candidate = application.candidate
+    with translation.override(candidate.preferred_language):
+        context = {
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "dossier_number": candidate.dossier_number,
+            "program": application.program.label,
+            "return_deadline": _local(application.return_deadline),
+            "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
+            **extra,
+        }
+    send_email(
+        key,
+        to=candidate.email,
+        user=candidate,
+        language=candidate.preferred_language,
+        context=context,
+    )
+
+
+# --- applying -----------------------------------------------------------------------------
+
+
+def apply_refusals(candidate: User, program: Program, now=None) -> list[Reason]:
+    """Every reason the candidate cannot apply to ``program`` now (empty: they can)."""
+    now = now or timezone.now()
+    reasons = []
+    campaign = Campaign.objects.active().first()
+    if campaign is None:
+        return [Reason("no_campaign", _("No campaign is active: applications are closed."))]
+    summary = dossier_summary(candidate)
+    for section in summary["missing"]:
+        label = {
+            "personal": _("your personal information"),
+            "address": _("your address"),
+            "baccalaureate": _("your high school diploma/baccalaureate"),
+        }[section]
+        reasons.append(
+            Reason(f"missing_{section}", _("Fill in %(section)s first.") % {"section": label})
+        )
+    institution = InstitutionSettings.load()
+    info = PersonalInformation.objects.filter(user=candidate).first()
+    if (
+        info is not None
+        and institution.ine_required_for_french
+        and settings.INE_REQUIRED_FOR_FRENCH
+        and info.nationality_id == "FR"
+        and not info.ine
+    ):
+        reasons.append(Reason("missing_ine", _("French nationals must give their INE first.")))
+    if not (program.in_service and program.centre.in_service):
+        reasons.append(Reason("out_of_service", _("This program does not take applications.")))
+    elif not program.is_open(now):
+        reasons.append(
+            Reason(
+                "closed",
+                _("Applications to this program are open from %(start)s to %(end)s (Paris time).")
+                % {"start": _local(program.opens_at), "end": _local(program.closes_at)},
+            )
+        )
+    active = Application.objects.active().filter(candidate=candidate, campaign=campaign)
+    if active.filter(program=program).exists():
+        reasons.append(Reason("duplicate", _("You have already applied to this program.")))
+    if institution.max_applications and active.count() >= institution.max_applications:
+        reasons.append(
+            Reason(
+                "limit",
+                _("You have reached the maximum of %(n)s applications.")
+                % {"n": institution.max_applications},
+            )
+        )
+    centre_limit = program.centre.max_applications
+    if centre_limit and active.filter(program__centre=program.centre).count() >= centre_limit:
+        reasons.append(
+            Reason(
+                "centre_limit",
+                _("You have reached the maximum of %(n)s applications in this centre.")
+                % {"n": centre_limit},
+            )
+        )
+    return reasons
+
+
+@transaction.atomic
+def apply(*, candidate: User, program: Program, actor, request=None) -> Application:
+    # Lock the candidate: two simultaneous applies cannot both pass the limit checks.
+    User.objects.select_for_update().filter(pk=candidate.pk).first()
+    program = Program.objects.select_related("centre").get(pk=program.pk)
+    reasons = apply_refusals(candidate, program)
+    if reasons:
+        raise ApplicationRefused(reasons)
+    application = Application.objects.create(
+        candidate=candidate,
+        program=program,
+        campaign=Campaign.objects.active().get(),
+        treatment=program.treatment,
+        created_by=actor if actor != candidate else None,
+    )
+    shared = _latest_common_files(candidate)
+    ApplicationDocument.objects.bulk_create(
+        [
+            ApplicationDocument(
+                application=application,
+                document_type=document_type,
+                file=shared.get(document_type.pk),
+                status=DocumentStatus.SUBMITTED
+                if document_type.pk in shared
+                else DocumentStatus.MISSING,
+            )
+            for document_type in DocumentType.objects.for_program(program)
+        ]
+    )
+    record(
+        "application.created",
+        actor=actor,
+        target=application,
+        data={"program": program.code},
+        request=request,
+    )
+    _email(application, "application_created")
+    return application
+
+
+def _latest_common_files(candidate) -> dict[int, CandidateFile]:
+    """The candidate's current file for each common document type."""
+    files = {}
+    for use in (
+        ApplicationDocument.objects.filter(
+            application__candidate=candidate,
+            document_type__common=True,
+            file__isnull=False,
+            application__file_status__in=ACTIVE_STATUSES,
+        )
+        .select_related("file")
+        .order_by("file__uploaded_at")
+    ):
+        files[use.document_type_id] = use.file
+    return files
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+class DocumentRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def _editable_or_refuse(application: Application, now=None):
+    now = now or timezone.now()
+    if application.file_status not in EDITABLE_BY_CANDIDATE:
+        raise DocumentRefused(_("This application has been transmitted: it cannot be changed."))
+    deadline = application.return_deadline
+    if deadline and now > deadline:
+        raise DocumentRefused(_("The return deadline has passed."))
+
+
+def _release(files) -> None:
+    """Delete files no application refers to any more (storage removed after commit)."""
+    for candidate_file in files:
+        if candidate_file is None or candidate_file.uses.exists():
+            continue
+        name, storage = candidate_file.file.name, candidate_file.file.storage
+        candidate_file.delete()
+        transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+
+
+def _documents_to_update(application: Application, document_type: DocumentType):
+    """The rows an upload for this type fills: this application's, and for a common type the
+    same type in the candidate's other applications still being prepared."""
+    rows = ApplicationDocument.objects.filter(document_type=document_type).exclude(
+        status=DocumentStatus.VALIDATED
+    )
+    if document_type.common:
+        return rows.filter(
+            application__candidate=application.candidate,
+            application__file_status__in=EDITABLE_BY_CANDIDATE,
+        )
+    return rows.filter(application=application)
+
+
+def _scan(content: bytes, *, actor, request, document_type) -> str:
+    if not settings.CLAMAV_URL:
+        return ScanStatus.NOT_SCANNED
+    try:
+        result = antivirus.scan_bytes(content)
+    except antivirus.ScannerUnavailable as exc:
+        record(
+            "document.scan_unavailable",
+            actor=actor,
+            data={"error": str(exc)[:200]},
+            request=request,
+        )
+        if settings.CLAMAV_UNAVAILABLE_POLICY == "accept":
+            return ScanStatus.PENDING
+        raise DocumentRefused(
+            _("The antivirus check is unavailable right now. Please try again in a few minutes.")
+        ) from exc
+    if result.infected:
+        record(
+            "document.infected",
+            actor=actor,
+            data={"signature": result.signature, "document_type": document_type.pk},
+            request=request,
+        )
+        raise DocumentRefused(_("This file contains a virus and was refused."))
+    return ScanStatus.CLEAN
+
+
+def upload_document(
+    *,
+    application: Application,
+    document_type_id: int,
+    data: bytes,
+    filename: str,
+    actor,
+    request=None,
+) -> ApplicationDocument:
+    """Check, scan and store an upload; nothing is stored when any check fails."""
+    institution = InstitutionSettings.load()
+    try:
+        checked = check_upload(data, max_bytes=institution.upload_max_mb * 1024 * 1024)
+    except UploadRefused as exc:
+        raise DocumentRefused(exc.message) from None
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        _editable_or_refuse(application)
+        document = (
+            application.documents.select_related("document_type")
+            .filter(document_type_id=document_type_id)
+            .first()
+        )
+        if document is None:
+            raise DocumentRefused(_("This document is not asked for this application."))
+        if document.status == DocumentStatus.VALIDATED:
+            raise DocumentRefused(_("This document has been validated: it cannot be replaced."))
+        scan_status = _scan(
+            checked.content, actor=actor, request=request, document_type=document.document_type
+        )
+        stem = "".join(c for c in filename.rsplit(".", 1)[0] if c.isalnum() or c in " -_")[:80]
+        candidate_file = CandidateFile(
+            owner=application.candidate,
+            document_type=document.document_type,
+            original_name=f"{stem or 'document'}.{checked.extension}",
+            content_type=checked.content_type,
+            size=len(checked.content),
+            sha256=checked.sha256,
+            scan_status=scan_status,
+        )
+        candidate_file.file.save(checked.extension, ContentFile(checked.content), save=False)
+        try:
+            candidate_file.save()
+            rows = list(
+                _documents_to_update(application, document.document_type).select_related("file")
+            )
+            old_files = {row.file for row in rows if row.file_id}
+            ApplicationDocument.objects.filter(pk__in=[r.pk for r in rows]).update(
+                file=candidate_file, status=DocumentStatus.SUBMITTED, comment=""
+            )
+            _release(old_files)
+        except Exception:
+            candidate_file.file.storage.delete(candidate_file.file.name)
+            raise
+        record(
+            "document.uploaded",
+            actor=actor,
+            target=application,
+            data={
+                "document_type": document.document_type_id,
+                "file": candidate_file.pk,
+                "scan": scan_status,
+                "applications": sorted({r.application_id for r in rows}),
+            },
+            request=request,
+        )
+    document.refresh_from_db()
+    return document
+
+
+@transaction.atomic
+def remove_document(*, application: Application, document_type_id: int, actor, request=None):
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _editable_or_refuse(application)
+    document = application.documents.select_related("document_type").get(
+        document_type_id=document_type_id
+    )
+    if document.status == DocumentStatus.VALIDATED:
+        raise DocumentRefused(_("This document has been validated: it cannot be removed."))
+    rows = list(
+        _documents_to_update(application, document.document_type).filter(file=document.file)
+    )
+    if not document.file_id:
+        rows = [document]
+    old_files = {row.file for row in rows if row.file_id}
+    ApplicationDocument.objects.filter(pk__in=[r.pk for r in rows]).update(
+        file=None, status=DocumentStatus.MISSING
+    )
+    _release(old_files)
+    record(
+        "document.removed",
+        actor=actor,
+        target=application,
+        data={"document_type": document_type_id},
+        request=request,
+    )
+
+
+@transaction.atomic
+def declare_not_concerned(*, application: Application, document_type_id: int, actor, request=None):
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _editable_or_refuse(application)
+    document = application.documents.select_related("document_type", "file").get(
+        document_type_id=document_type_id
+    )
+    if not document.document_type.conditional:
+        raise DocumentRefused(_("This document is required."))
+    old = document.file
+    document.file = None
+    document.status = DocumentStatus.NOT_CONCERNED
+    document.save(update_fields=["file", "status"])
+    _release([old])
+    record(
+        "document.not_concerned",
+        actor=actor,
+        target=application,
+        data={"document_type": document_type_id},
+        request=request,
+    )
+
+
+# --- questions ----------------------------------------------------------------------------
+
+
+def questions_for(application: Application):
+    return Question.objects.for_program(application.program).order_by("order", "label_fr")
+
+
+@transaction.atomic
+def save_answers(*, application: Application, answers: dict, actor, request=None) -> None:
+    """``answers``: question id → dict(yes_no=…, text=…, not_concerned=…)."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _editable_or_refuse(application)
+    for question_id, values in answers.items():
+        Answer.objects.update_or_create(
+            application=application, question_id=question_id, defaults=values
+        )
+    record(
+        "application.answers_saved",
+        actor=actor,
+        target=application,
+        data={"questions": sorted(answers)},
+        request=request,
+    )
+
+
+# --- submitting and cancelling ------------------------------------------------------------
+
+
+def missing_items(application: Application) -> list[str]:
+    """What still prevents submission, in words the candidate understands."""
+    missing = [
+        _("Document: %(name)s") % {"name": d.document_type.label}
+        for d in application.documents.select_related("document_type")
+        if not d.is_done
+    ]
+    answers = {a.question_id: a for a in application.answers.all()}
+    for question in questions_for(application):
+        answer = answers.get(question.pk)
+        if answer is None or not answer.is_answered:
+            missing.append(_("Question: %(label)s") % {"label": question.label})
+    return missing
+
+
+class SubmitRefused(Exception):
+    def __init__(self, messages):
+        super().__init__("; ".join(str(m) for m in messages))
+        self.messages = messages
+
+
+def submit(*, application_id: int, actor, request=None, now=None) -> Application:
+    """Transmit the application. Idempotent: a second call changes nothing and sends nothing."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("program", "candidate")
+            .get(pk=application_id)
+        )
+        if application.file_status not in EDITABLE_BY_CANDIDATE:
+            return application  # already transmitted (double click, another tab)
+        now = now or timezone.now()
+        deadline = application.return_deadline
+        if deadline and now > deadline:
+            raise SubmitRefused([_("The return deadline has passed.")])
+        missing = missing_items(application)
+        if missing:
+            raise SubmitRefused(missing)
+        previous = application.file_status
+        updated = Application.objects.filter(pk=application.pk, file_status=previous).update(
+            file_status=FileStatus.RECEIVED, submitted_at=now
+        )
+        if updated != 1:
+            return Application.objects.get(pk=application.pk)
+        application.refresh_from_db()
+        record(
+            "application.submitted",
+            actor=actor,
+            target=application,
+            data={"from": previous, "to": FileStatus.RECEIVED},
+            request=request,
+        )
+        documents = [
+            (d.document_type.label, d.get_status_display())
+            for d in application.documents.select_related("document_type")
+        ]
+        _email(application, "application_submitted", documents=documents)
+    return application
+
+
+@transaction.atomic
+def cancel(*, application_id: int, actor, request=None) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .select_related("program", "candidate")
+        .get(pk=application_id)
+    )
+    if application.file_status == FileStatus.CANCELLED:
+        return application
+    if application.file_status != FileStatus.WAITING:
+        raise DocumentRefused(_("A transmitted application cannot be cancelled."))
+    updated = Application.objects.filter(pk=application.pk, file_status=FileStatus.WAITING).update(
+        file_status=FileStatus.CANCELLED, cancelled_at=timezone.now()
+    )
+    if updated != 1:
+        return Application.objects.get(pk=application.pk)
+    documents = list(application.documents.select_related("file"))
+    files = {d.file for d in documents if d.file_id}
+    application.documents.all().delete()
+    _release(files)  # only files no other application uses
+    record("application.cancelled", actor=actor, target=application, request=request)
+    application.refresh_from_db()
+    _email(application, "application_cancelled")
+    return application
+
+
+def send_reminders(now=None) -> int:
+    """Periodic job: remind candidates whose applications are still not transmitted
+    ``APPLICATION_REMINDER_DAYS`` days before the return deadline, once per application."""
+    now = now or timezone.now()
+    horizon = now + timedelta(days=settings.APPLICATION_REMINDER_DAYS)
+    due = Application.objects.filter(
+        file_status=FileStatus.WAITING, reminder_sent_at__isnull=True
+    ).filter(
+        Q(personal_return_deadline__gt=now, personal_return_deadline__lte=horizon)
+        | Q(
+            personal_return_deadline__isnull=True,
+            program__return_deadline__gt=now,
+            program__return_deadline__lte=horizon,
+        )
+    )
+    count = 0
+    for application in due.select_related("program", "candidate"):
+        with transaction.atomic():
+            if Application.objects.filter(pk=application.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            ):
+                record("application.reminder_sent", target=application)
+                _email(application, "application_reminder")
+                count += 1
+    return count

@@ -1,0 +1,271 @@
+"""The candidate's applications: apply, the application page, documents, answers, submit,
+cancel and the PDF of the file. Every object is fetched within the candidate's own
+applications: someone else's answers 404."""
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecandidat.applications import services
+from ecandidat.applications.enums import EDITABLE_BY_CANDIDATE, FileStatus
+from ecandidat.applications.models import Application, CandidateFile
+from ecandidat.applications.pdf import application_pdf
+from ecandidat.catalog.enums import QuestionKind
+from ecandidat.catalog.models import DocumentType, Program
+from ecandidat.core.access import candidate_required
+
+
+def _own_application(request, pk):
+    return get_object_or_404(
+        Application.objects.of_candidate(request.user).select_related(
+            "program", "program__centre", "program__commission", "campaign"
+        ),
+        pk=pk,
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (PDF, JPEG or PNG)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+        ),
+    )
+
+
+@candidate_required
+@require_POST
+def apply(request, program_id):
+    program = get_object_or_404(
+        Program.objects.in_service().select_related("centre"), pk=program_id
+    )
+    try:
+        application = services.apply(
+            candidate=request.user, program=program, actor=request.user, request=request
+        )
+    except services.ApplicationRefused as refused:
+        return render(
+            request,
+            "candidate/applications/refused.html",
+            {"program": program, "reasons": refused.reasons},
+            status=409,
+        )
+    messages.success(
+        request,
+        _(
+            "Your application has been created. Upload the documents, answer the questions, "
+            "then transmit it."
+        ),
+    )
+    return redirect("candidate:application", pk=application.pk)
+
+
+@candidate_required
+def application_list(request):
+    applications = (
+        Application.objects.of_candidate(request.user)
+        .exclude(file_status=FileStatus.CANCELLED)
+        .with_list_data()
+    )
+    return render(request, "candidate/applications/list.html", {"applications": applications})
+
+
+def _questions_with_answers(application):
+    answers = {a.question_id: a for a in application.answers.all()}
+    return [(q, answers.get(q.pk)) for q in services.questions_for(application)]
+
+
+@candidate_required
+def application_detail(request, pk):
+    application = _own_application(request, pk)
+    documents = list(application.documents.select_related("document_type", "file"))
+    editable = application.file_status in EDITABLE_BY_CANDIDATE
+    return render(
+        request,
+        "candidate/applications/detail.html",
+        {
+            "application": application,
+            "documents": documents,
+            "questions": _questions_with_answers(application),
+            "editable": editable,
+            "missing": services.missing_items(application) if editable else [],
+            "upload_form": UploadForm(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@candidate_required
+@require_POST
+def document_upload(request, pk, document_type_id):
+    application = _own_application(request, pk)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("candidate:application", pk=pk)
+    upload = form.cleaned_data["file"]
+    max_bytes = 1024 * 1024 * 200  # read at most this; the real limit is checked by the service
+    data = upload.read(max_bytes + 1)
+    try:
+        services.upload_document(
+            application=application,
+            document_type_id=document_type_id,
+            data=data,
+            filename=upload.name,
+            actor=request.user,
+            request=request,
+        )
+    except services.DocumentRefused as refused:
+        messages.error(request, _("The file was refused: %(reason)s") % {"reason": refused.message})
+    else:
+        messages.success(request, _("The document has been uploaded."))
+    return redirect(f"{request.path.rsplit('/documents/', 1)[0]}/#documents")
+
+
+@candidate_required
+@require_POST
+def document_action(request, pk, document_type_id, action):
+    application = _own_application(request, pk)
+    service = {
+        "delete": services.remove_document,
+        "not-concerned": services.declare_not_concerned,
+    }.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(
+            application=application,
+            document_type_id=document_type_id,
+            actor=request.user,
+            request=request,
+        )
+    except services.DocumentRefused as refused:
+        messages.error(request, refused.message)
+    except application.documents.model.DoesNotExist:
+        raise Http404 from None
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(f"/candidate/applications/{application.pk}/#documents")
+
+
+@candidate_required
+@require_POST
+def answers(request, pk):
+    application = _own_application(request, pk)
+    values, errors = {}, []
+    for question, _answer in _questions_with_answers(application):
+        key = f"q{question.pk}"
+        not_concerned = question.conditional and request.POST.get(f"{key}-not-concerned") == "on"
+        if question.kind == QuestionKind.YES_NO:
+            raw = request.POST.get(key, "")
+            values[question.pk] = {
+                "yes_no": {"yes": True, "no": False}.get(raw),
+                "text": "",
+                "not_concerned": not_concerned,
+            }
+        else:
+            text = request.POST.get(key, "").strip()
+            if len(text) > 1000:
+                errors.append(question.label)
+                text = text[:1000]
+            values[question.pk] = {"yes_no": None, "text": text, "not_concerned": not_concerned}
+    try:
+        services.save_answers(
+            application=application, answers=values, actor=request.user, request=request
+        )
+    except services.DocumentRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if errors:
+            messages.warning(
+                request,
+                _("Answers are limited to 1000 characters; the end was cut: %(q)s")
+                % {"q": ", ".join(errors)},
+            )
+        else:
+            messages.success(request, _("Your answers have been saved."))
+    return redirect(f"/candidate/applications/{application.pk}/#questions")
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def submit(request, pk):
+    application = _own_application(request, pk)
+    if request.method == "POST":
+        try:
+            services.submit(application_id=application.pk, actor=request.user, request=request)
+        except services.SubmitRefused as refused:
+            return render(
+                request,
+                "candidate/applications/submit.html",
+                {"application": application, "missing": refused.messages},
+                status=409,
+            )
+        messages.success(request, _("Your application has been transmitted."))
+        return redirect("candidate:application", pk=pk)
+    if application.file_status not in EDITABLE_BY_CANDIDATE:
+        return redirect("candidate:application", pk=pk)
+    return render(
+        request,
+        "candidate/applications/submit.html",
+        {"application": application, "missing": services.missing_items(application)},
+    )
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def cancel(request, pk):
+    application = _own_application(request, pk)
+    if request.method == "POST":
+        try:
+            services.cancel(application_id=application.pk, actor=request.user, request=request)
+        except services.DocumentRefused as refused:
+            messages.error(request, refused.message)
+            return redirect("candidate:application", pk=pk)
+        messages.success(request, _("Your application has been cancelled."))
+        return redirect("candidate:applications")
+    return render(request, "candidate/applications/cancel.html", {"application": application})
+
+
+def pdf_response(application, language) -> HttpResponse:
+    content = application_pdf(application, language)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"{application.candidate.dossier_number}-{application.program.code}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@candidate_required
+def application_file(request, pk):
+    application = _own_application(request, pk)
+    return pdf_response(application, request.user.preferred_language)
+
+
+def file_response(candidate_file: CandidateFile) -> FileResponse:
+    response = FileResponse(
+        candidate_file.file.open("rb"),
+        content_type=candidate_file.content_type,
+        as_attachment=True,
+        filename=candidate_file.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+@candidate_required
+def own_file(request, file_id):
+    return file_response(get_object_or_404(CandidateFile, pk=file_id, owner=request.user))
+
+
+@candidate_required
+def document_template(request, document_type_id):
+    document_type = get_object_or_404(
+        DocumentType.objects.exclude(template=""), pk=document_type_id, in_service=True
+    )
+    return FileResponse(document_type.template.open("rb"), as_attachment=True)
