@@ -20,7 +20,9 @@ def referentials(db):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
+    # Uploaded files go to a throw-away directory, never to the demo's var/media.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     # Tasks run in the test process, synchronously, as soon as they are enqueued.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.SITE_URL = "http://testserver"

@@ -277,6 +277,12 @@ def upload_document(
         checked = check_upload(data, max_bytes=institution.upload_max_mb * 1024 * 1024)
     except UploadRefused as exc:
         raise DocumentRefused(exc.message) from None
+    document_type = DocumentType.objects.filter(pk=document_type_id).first()
+    if document_type is None:
+        raise DocumentRefused(_("This document is not asked for this application."))
+    # Scanned before any lock is taken, and the bytes the candidate sent (not only the
+    # rewritten ones); refusals are audited outside the transaction so the row stays.
+    scan_status = _scan(data, actor=actor, request=request, document_type=document_type)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         _editable_or_refuse(application)
@@ -289,9 +295,6 @@ def upload_document(
             raise DocumentRefused(_("This document is not asked for this application."))
         if document.status == DocumentStatus.VALIDATED:
             raise DocumentRefused(_("This document has been validated: it cannot be replaced."))
-        scan_status = _scan(
-            checked.content, actor=actor, request=request, document_type=document.document_type
-        )
         stem = "".join(c for c in filename.rsplit(".", 1)[0] if c.isalnum() or c in " -_")[:80]
         candidate_file = CandidateFile(
             owner=application.candidate,

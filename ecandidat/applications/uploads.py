@@ -51,7 +51,16 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-_PDF_DANGEROUS = ("/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/RichMedia", "/XFA")
+_PDF_DANGEROUS = (
+    "/JavaScript",
+    "/JS",
+    "/Launch",
+    "/EmbeddedFile",
+    "/EmbeddedFiles",
+    "/EF",
+    "/RichMedia",
+    "/XFA",
+)
 
 
 def _pdf_has_active_content(reader: PdfReader) -> bool:
@@ -71,7 +80,7 @@ def _pdf_has_active_content(reader: PdfReader) -> bool:
             for key, value in obj.items():
                 if key in _PDF_DANGEROUS:
                     return True
-                if key == "/S" and str(value) in ("/JavaScript", "/Launch"):
+                if key in ("/S", "/Type") and str(value) in _PDF_DANGEROUS:
                     return True
                 stack.append(value)
         elif isinstance(obj, list):

@@ -1,0 +1,125 @@
+"""Uploads scanned by a real clamd, started here with an offline signature database."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from ecandidat.applications import antivirus, services
+from ecandidat.applications.enums import ScanStatus
+from ecandidat.applications.models import CandidateFile
+from ecandidat.audit.models import AuditEvent
+
+from .conftest import make_pdf
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+CLAMD = shutil.which("clamd") or "/usr/sbin/clamd"
+SIGTOOL = shutil.which("sigtool") or "/usr/bin/sigtool"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def clamd_url(tmp_path_factory):
+    if not (Path(CLAMD).exists() and Path(SIGTOOL).exists()):
+        if os.environ.get("CI"):
+            pytest.fail("clamd is not installed (apt-get install clamav-daemon)")
+        pytest.skip(
+            "clamd is not installed (apt-get install clamav-daemon): antivirus tests skipped"
+        )
+    root = tmp_path_factory.mktemp("clamav")
+    database = root / "db"
+    database.mkdir()
+    eicar = root / "eicar.com"
+    eicar.write_bytes(EICAR)
+    hdb = subprocess.run([SIGTOOL, "--md5", str(eicar)], capture_output=True, check=True, text=True)
+    (database / "test.hdb").write_text(hdb.stdout)
+    # A body signature also catches the test string inside another file (a PDF here).
+    (database / "test.ndb").write_text(f"Eicar-Test-Body:0:*:{EICAR.hex()}\n")
+    port = _free_port()
+    config = root / "clamd.conf"
+    config.write_text(
+        f"DatabaseDirectory {database}\nTCPSocket {port}\nTCPAddr 127.0.0.1\nForeground yes\n"
+        f"LogFile {root / 'clamd.log'}\n"
+    )
+    process = subprocess.Popen(
+        [CLAMD, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"tcp://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not antivirus.ping(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(
+                f"clamd did not start: {(root / 'clamd.log').read_text(errors='replace')[-2000:]}"
+            )
+        time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_clamd_answers(clamd_url):
+    assert antivirus.ping(clamd_url)
+    assert antivirus.scan_bytes(make_pdf(), clamd_url).infected is False
+    found = antivirus.scan_bytes(EICAR, clamd_url)
+    assert found.infected and found.signature
+
+
+@pytest.mark.django_db
+def test_a_pdf_carrying_eicar_is_refused_and_logged(
+    clamd_url, settings, candidate, program, document_types
+):
+    settings.CLAMAV_URL = clamd_url
+    application = services.apply(candidate=candidate, program=program, actor=candidate)
+    infected_pdf = make_pdf() + b"\n%" + EICAR + b"\n"
+    with pytest.raises(services.DocumentRefused, match="virus"):
+        services.upload_document(
+            application=application,
+            document_type_id=document_types["letter"].pk,
+            data=infected_pdf,
+            filename="letter.pdf",
+            actor=candidate,
+        )
+    assert not CandidateFile.objects.exists()
+    assert AuditEvent.objects.filter(action="document.infected").exists()
+    clean = services.upload_document(
+        application=application,
+        document_type_id=document_types["letter"].pk,
+        data=make_pdf(),
+        filename="letter.pdf",
+        actor=candidate,
+    )
+    assert clean.file.scan_status == ScanStatus.CLEAN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("policy", "stored"), [("refuse", False), ("accept", True)])
+def test_unreachable_daemon_follows_the_policy(
+    settings, candidate, program, document_types, policy, stored
+):
+    settings.CLAMAV_URL = f"tcp://127.0.0.1:{_free_port()}"
+    settings.CLAMAV_UNAVAILABLE_POLICY = policy
+    application = services.apply(candidate=candidate, program=program, actor=candidate)
+    upload = lambda: services.upload_document(  # noqa: E731
+        application=application,
+        document_type_id=document_types["letter"].pk,
+        data=make_pdf(),
+        filename="letter.pdf",
+        actor=candidate,
+    )
+    if stored:
+        assert upload().file.scan_status == ScanStatus.PENDING
+    else:
+        with pytest.raises(services.DocumentRefused, match="unavailable"):
+            upload()
+        assert not CandidateFile.objects.exists()
+    assert AuditEvent.objects.filter(action="document.scan_unavailable").exists()
