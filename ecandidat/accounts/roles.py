@@ -32,6 +32,7 @@ _CENTRAL = _crud(_CATALOG) | {
     "accounts.change_roleassignment",
     "accounts.delete_roleassignment",
     "dossier.view_candidate_dossier",
+    "applications.add_application",
     "notifications.view_outboxemail",
     "audit.view_auditevent",
 }
@@ -47,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     StaffRole.COMMISSION_MEMBER: _crud(
         ["program", "commission", "centre", "trainingtype"], ("view",)
     ),
-    StaffRole.CANDIDATE_MANAGER: {"dossier.view_candidate_dossier"},
+    StaffRole.CANDIDATE_MANAGER: {"dossier.view_candidate_dossier", "applications.add_application"},
 }
 
 

@@ -160,3 +160,38 @@ def test_submit_page_confirms_then_transmits(client, application, document_types
     )
     client.post(reverse("candidate:submit", args=[application.pk]))
     assert Application.objects.get(pk=application.pk).file_status == FileStatus.RECEIVED
+
+
+def test_candidate_manager_applies_on_behalf(client, candidate, program, document_types):
+    manager = staff_with_role(StaffRole.CANDIDATE_MANAGER)
+    client.force_login(manager)
+    url = reverse("staff:apply_for_candidate", args=[candidate.dossier_number])
+    assert program.label in client.get(url).content.decode()
+    response = client.post(url, {"program": program.pk})
+    assert response.status_code == 302
+    application = Application.objects.get(candidate=candidate)
+    assert application.created_by == manager
+    from ecandidat.audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="application.created").actor == manager
+    again = client.post(url, {"program": program.pk})
+    assert "already applied" in again.content.decode()
+
+
+def test_only_candidate_managers_apply_on_behalf(client, candidate):
+    client.force_login(
+        staff_with_role(StaffRole.COMMISSION_MEMBER, commission=ProgramFactory().commission)
+    )
+    url = reverse("staff:apply_for_candidate", args=[candidate.dossier_number])
+    assert client.get(url).status_code == 404
+
+
+def test_answers_are_saved_as_the_candidate_types(client, application, questions):
+    client.force_login(application.candidate)
+    response = client.post(
+        reverse("candidate:answers", args=[application.pk]),
+        {f"q{questions['text'].pk}": "Half a sentence"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 204
+    assert application.answers.get(question=questions["text"]).text == "Half a sentence"

@@ -137,6 +137,11 @@ MATRIX = [
         {"admin", "central", "manager_a"},
     ),
     ("2FA setup", lambda w: reverse("staff:two_factor_setup"), ALL_STAFF),
+    (
+        "apply for a candidate",
+        lambda w: reverse("staff:apply_for_candidate", args=[w["candidate"].dossier_number]),
+        {"admin", "central", "candidate_manager"},
+    ),
 ]
 
 

@@ -178,6 +178,8 @@ def answers(request, pk):
         services.save_answers(
             application=application, answers=values, actor=request.user, request=request
         )
+        if request.htmx:
+            return HttpResponse(status=204)  # saved as the candidate types
     except services.DocumentRefused as refused:
         messages.error(request, refused.message)
     else:

@@ -12,6 +12,11 @@ urlpatterns = [
     path("programs/bulk/", backoffice.programs_bulk, name="programs_bulk"),
     path("campaigns/<int:pk>/activate/", backoffice.campaign_activate, name="campaign_activate"),
     path("candidates/<str:dossier_number>/", views.candidate_dossier, name="candidate_dossier"),
+    path(
+        "candidates/<str:dossier_number>/apply/",
+        views.apply_for_candidate,
+        name="apply_for_candidate",
+    ),
     path("emails/", views.email_templates, name="email_templates"),
     path("applications/<int:pk>/file.pdf", views.application_pdf, name="application_pdf"),
     path("files/<int:file_id>/", views.candidate_file, name="candidate_file"),

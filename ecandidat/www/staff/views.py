@@ -1,11 +1,17 @@
 """Staff pages: the read-only dossier of a candidate, the preview of every declared email."""
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts.enums import Language
 from ecandidat.accounts.models import User
+from ecandidat.applications import services as application_services
 from ecandidat.applications.models import Application, CandidateFile
+from ecandidat.catalog.models import Program
 from ecandidat.core.access import staff_permission_required, staff_required
 from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
@@ -75,3 +81,28 @@ def candidate_file(request, file_id):
         CandidateFile.objects.filter(uses__application__in=visible).distinct(), pk=file_id
     )
     return file_response(candidate_file_)
+
+
+@staff_permission_required("applications.add_application")
+@require_http_methods(["GET", "POST"])
+def apply_for_candidate(request, dossier_number):
+    """A candidate manager creates an application on a candidate's behalf."""
+    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    programs = Program.objects.open_at(timezone.now()).select_related("centre").order_by("label_fr")
+    reasons = []
+    if request.method == "POST":
+        program = get_object_or_404(programs, pk=request.POST.get("program") or 0)
+        try:
+            application_services.apply(
+                candidate=subject, program=program, actor=request.user, request=request
+            )
+        except application_services.ApplicationRefused as refused:
+            reasons = refused.reasons
+        else:
+            messages.success(request, _("The application has been created for the candidate."))
+            return redirect("staff:candidate_dossier", dossier_number=subject.username)
+    return render(
+        request,
+        "staff/apply_for_candidate.html",
+        {"subject": subject, "programs": programs, "reasons": reasons},
+    )
