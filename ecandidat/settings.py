@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ecandidat.referentials",
     "ecandidat.catalog",
     "ecandidat.applications",
+    "ecandidat.review",
     "ecandidat.dossier",
     "ecandidat.www",
 ]

@@ -33,6 +33,7 @@ _CENTRAL = _crud(_CATALOG) | {
     "accounts.delete_roleassignment",
     "dossier.view_candidate_dossier",
     "applications.add_application",
+    "applications.change_application",
     "notifications.view_outboxemail",
     "audit.view_auditevent",
 }
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         _crud(_CATALOG, ("view",))
         | _crud(["program", "commission", "documenttype", "question"], ("add", "change"))
         | {"catalog.change_centre", "dossier.view_candidate_dossier"}
+        | {"applications.change_application"}
     ),
     StaffRole.COMMISSION_MEMBER: _crud(
         ["program", "commission", "centre", "trainingtype"], ("view",)

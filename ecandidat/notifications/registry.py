@@ -110,6 +110,18 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             _APPLICATION_SAMPLE,
         ),
         EmailTemplate(
+            "document_refused",
+            _("A document of your application to %(program)s was refused"),
+            _("Sent when staff refuse a document, with their comment."),
+            {**_APPLICATION_SAMPLE, "document": "Curriculum vitae", "comment": "Illegible scan."},
+        ),
+        EmailTemplate(
+            "application_incomplete",
+            _("Your application to %(program)s is incomplete"),
+            _("Sent when staff mark a file incomplete, listing what to provide."),
+            {**_APPLICATION_SAMPLE, "documents": [("Curriculum vitae", "Illegible scan.")]},
+        ),
+        EmailTemplate(
             "password_changed",
             _("Your eCandidat password was changed"),
             _("Sent after a password change or reset."),

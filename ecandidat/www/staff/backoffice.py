@@ -412,6 +412,8 @@ def institution_settings(request):
 def staff_menu(user):
     """The back-office menu entries this user may open."""
     entries = [(reverse("staff:dashboard"), _("Dashboard"))]
+    if user.has_perm("catalog.view_program"):
+        entries.append((reverse("staff:applications"), _("Applications")))
     for resource in RESOURCES.values():
         if user.has_perm(resource.perm("view")):
             entries.append((reverse("staff:resource_list", args=[resource.key]), resource.title))

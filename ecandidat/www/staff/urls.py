@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import backoffice, two_factor, views
+from . import applications, backoffice, two_factor, views
 
 app_name = "staff"
 
@@ -21,6 +21,16 @@ urlpatterns = [
     path("applications/<int:pk>/file.pdf", views.application_pdf, name="application_pdf"),
     path("files/<int:file_id>/", views.candidate_file, name="candidate_file"),
     path("emails/<str:key>/<str:language>/", views.email_preview, name="email_preview"),
+    path("applications/", applications.application_list, name="applications"),
+    path("applications/export.<str:fmt>", applications.export, name="applications_export"),
+    path("applications/bulk/", applications.bulk_start, name="bulk_start"),
+    path("applications/bulk/<int:pk>/", applications.bulk_job, name="bulk_job"),
+    path("applications/<int:pk>/", applications.application_detail, name="application"),
+    path(
+        "applications/<int:pk>/<str:action>/",
+        applications.application_action,
+        name="application_action",
+    ),
     path("catalog/<str:key>/", backoffice.resource_list, name="resource_list"),
     path("catalog/<str:key>/new/", backoffice.resource_edit, name="resource_new"),
     path("catalog/<str:key>/<int:pk>/", backoffice.resource_edit, name="resource_edit"),

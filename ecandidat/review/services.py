@@ -1,0 +1,268 @@
+"""What staff do with submitted applications: check documents, change the file status,
+notes, tags and personal deadlines. Every action is audited; the candidate is emailed when
+something is asked of them."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.applications.enums import DocumentStatus, FileStatus
+from ecandidat.applications.models import Application, ApplicationDocument
+from ecandidat.audit.services import record
+from ecandidat.notifications.services import send_email
+
+from .models import Note, Tag
+
+
+class ReviewError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+UNDER_REVIEW = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
+
+# The file-status transitions staff may make: action → (allowed sources, target).
+STAFF_TRANSITIONS = {
+    "mark_complete": ((FileStatus.RECEIVED,), FileStatus.COMPLETE),
+    "mark_incomplete": ((FileStatus.RECEIVED, FileStatus.COMPLETE), FileStatus.INCOMPLETE),
+}
+
+
+def _email_candidate(application: Application, key: str, **extra) -> None:
+    candidate = application.candidate
+    language = candidate.preferred_language
+    with translation.override(language):
+        deadline = application.return_deadline
+        context = {
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "dossier_number": candidate.dossier_number,
+            "program": application.program.label,
+            "return_deadline": date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
+            if deadline
+            else "",
+            "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
+            **extra,
+        }
+    send_email(key, to=candidate.email, user=candidate, language=language, context=context)
+
+
+@transaction.atomic
+def check_document(*, document_id: int, status: str, comment: str, user, request=None):
+    document = (
+        ApplicationDocument.objects.select_for_update()
+        .select_related(
+            "application", "application__program", "application__candidate", "document_type"
+        )
+        .get(pk=document_id)
+    )
+    application = document.application
+    if application.file_status not in UNDER_REVIEW:
+        raise ReviewError(_("Documents are checked once the application is transmitted."))
+    if status not in (DocumentStatus.VALIDATED, DocumentStatus.REFUSED):
+        raise ReviewError(_("Unknown document status."))
+    if status == DocumentStatus.REFUSED and not comment.strip():
+        raise ReviewError(_("Say why the document is refused: the candidate reads it."))
+    if document.status == DocumentStatus.MISSING and status == DocumentStatus.VALIDATED:
+        raise ReviewError(_("A missing document cannot be validated."))
+    previous = document.status
+    document.status = status
+    document.comment = comment.strip()
+    document.save(update_fields=["status", "comment"])
+    record(
+        f"document.{status}",
+        actor=user,
+        target=application,
+        data={
+            "document_type": document.document_type_id,
+            "from": previous,
+            "to": status,
+            "comment": document.comment,
+        },
+        request=request,
+    )
+    if status == DocumentStatus.REFUSED:
+        with translation.override(application.candidate.preferred_language):
+            label = str(document.document_type.label)
+        _email_candidate(application, "document_refused", document=label, comment=document.comment)
+    return document
+
+
+@transaction.atomic
+def change_file_status(*, application_id: int, action: str, user, deadline=None, request=None):
+    sources, target = STAFF_TRANSITIONS[action]
+    application = (
+        Application.objects.select_for_update()
+        .select_related("program", "candidate")
+        .get(pk=application_id)
+    )
+    if application.file_status not in sources:
+        raise ReviewError(
+            _("This action is not possible while the file is “%(status)s”.")
+            % {"status": application.get_file_status_display()}
+        )
+    previous = application.file_status
+    fields = {"file_status": target}
+    if action == "mark_incomplete" and deadline is not None:
+        fields["personal_return_deadline"] = deadline
+    Application.objects.filter(pk=application.pk, file_status=previous).update(**fields)
+    application.refresh_from_db()
+    record(
+        "application.file_status",
+        actor=user,
+        target=application,
+        data={"action": action, "from": previous, "to": target},
+        request=request,
+    )
+    if target == FileStatus.INCOMPLETE:
+        with translation.override(application.candidate.preferred_language):
+            documents = [
+                (str(d.document_type.label), d.comment)
+                for d in application.documents.select_related("document_type")
+                if d.status in (DocumentStatus.REFUSED, DocumentStatus.MISSING)
+            ]
+        _email_candidate(application, "application_incomplete", documents=documents)
+    return application
+
+
+@transaction.atomic
+def set_personal_deadline(*, application_id: int, deadline, user, request=None):
+    application = Application.objects.select_for_update().get(pk=application_id)
+    previous = application.personal_return_deadline
+    application.personal_return_deadline = deadline
+    application.save(update_fields=["personal_return_deadline"])
+    record(
+        "application.personal_deadline",
+        actor=user,
+        target=application,
+        data={"from": str(previous or ""), "to": str(deadline or "")},
+        request=request,
+    )
+    return application
+
+
+@transaction.atomic
+def add_note(*, application: Application, text: str, user, request=None) -> Note:
+    text = text.strip()
+    if not text:
+        raise ReviewError(_("The note is empty."))
+    note = Note.objects.create(application=application, author=user, text=text[:4000])
+    record(
+        "application.note_added",
+        actor=user,
+        target=application,
+        data={"note": note.pk},
+        request=request,
+    )
+    return note
+
+
+@transaction.atomic
+def set_tags(*, application: Application, tags, user, request=None) -> None:
+    before = set(application.tags.values_list("pk", flat=True))
+    after = {t.pk for t in tags}
+    if before == after:
+        return
+    application.tags.set(tags)
+    record(
+        "application.tags",
+        actor=user,
+        target=application,
+        data={"added": sorted(after - before), "removed": sorted(before - after)},
+        request=request,
+    )
+
+
+def tags_for(application: Application):
+    """Tags usable on this application: the central ones and its centre's."""
+    return Tag.objects.filter(Q(centre__isnull=True) | Q(centre=application.program.centre_id))
+
+
+# --- bulk actions -------------------------------------------------------------------------
+
+BULK_LIMIT = 500
+BULK_ACTIONS = {
+    "mark_complete": _("Mark the files complete"),
+    "mark_incomplete": _("Mark the files incomplete"),
+    "add_tag": _("Add a tag"),
+}
+
+
+def start_bulk_job(*, user, action: str, application_ids: list[int], params: dict, request=None):
+    from .models import BulkJob
+    from .tasks import run_bulk_job
+
+    if action not in BULK_ACTIONS:
+        raise ReviewError(_("Unknown action."))
+    if not application_ids:
+        raise ReviewError(_("Select at least one application."))
+    if len(application_ids) > BULK_LIMIT:
+        raise ReviewError(_("Select at most %(n)s applications at once.") % {"n": BULK_LIMIT})
+    job = BulkJob.objects.create(
+        user=user, action=action, params=params, application_ids=list(application_ids)
+    )
+    record(
+        "review.bulk_started",
+        actor=user,
+        target=job,
+        data={"action": action, "count": job.total},
+        request=request,
+    )
+    transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
+    return job
+
+
+def run_bulk(job_id: int) -> None:
+    """Apply the job's action to each application in its own transaction, recording what
+    succeeded and what was refused (with the reason), and the progress as it goes."""
+    from ecandidat.catalog.models import Program
+
+    from .models import BulkJob
+
+    job = BulkJob.objects.select_related("user").get(pk=job_id)
+    if job.status == BulkJob.Status.DONE:
+        return
+    job.status = BulkJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    editable = set(
+        Application.objects.filter(
+            pk__in=job.application_ids, program__in=Program.objects.editable_by(job.user)
+        ).values_list("pk", flat=True)
+    )
+    with translation.override(job.user.preferred_language):
+        for application_id in job.application_ids[job.done :]:
+            try:
+                if application_id not in editable:
+                    raise ReviewError(_("Not found or outside your scope."))
+                if job.action in STAFF_TRANSITIONS:
+                    change_file_status(
+                        application_id=application_id, action=job.action, user=job.user
+                    )
+                elif job.action == "add_tag":
+                    application = Application.objects.get(pk=application_id)
+                    tag = tags_for(application).filter(pk=job.params.get("tag")).first()
+                    if tag is None:
+                        raise ReviewError(_("This tag cannot be used here."))
+                    set_tags(
+                        application=application,
+                        tags=[*application.tags.all(), tag],
+                        user=job.user,
+                    )
+                job.succeeded.append(application_id)
+            except ReviewError as error:
+                job.refused.append([application_id, str(error.message)])
+            job.done += 1
+            job.save(update_fields=["done", "succeeded", "refused"])
+    job.status = BulkJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    record(
+        "review.bulk_finished",
+        actor=job.user,
+        target=job,
+        data={"succeeded": len(job.succeeded), "refused": len(job.refused)},
+    )

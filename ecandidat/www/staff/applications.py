@@ -1,0 +1,306 @@
+"""Staff screens on applications: the list (columns, filters, sort, bulk actions, exports)
+and the application page (documents, file status, tags, notes, deadline, timeline)."""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecandidat.applications.enums import DocumentStatus, FileStatus
+from ecandidat.applications.models import Application
+from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.models import Commission, InstitutionSettings, Program
+from ecandidat.core.access import staff_permission_required
+from ecandidat.review import services
+from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, with_column_data
+from ecandidat.review.models import BulkJob, ListPreference, Tag
+
+PAGE_SIZE = 50
+VIEW = "catalog.view_program"
+CHANGE = "applications.change_application"
+FILTERS = ("program", "commission", "file_status", "treatment", "tag", "q")
+
+
+def _visible(user):
+    return Application.objects.visible_to_staff(user).exclude(file_status=FileStatus.CANCELLED)
+
+
+def _filtered(request, preference):
+    """Applications matching the request's filters (or the saved ones)."""
+    source = request.GET if any(k in request.GET for k in FILTERS) else preference.filters
+    values = {k: str(source.get(k, "")).strip() for k in FILTERS}
+    qs = _visible(request.user)
+    if values["program"].isdigit():
+        qs = qs.filter(program_id=values["program"])
+    if values["commission"].isdigit():
+        qs = qs.filter(program__commission_id=values["commission"])
+    if values["file_status"] in FileStatus.values:
+        qs = qs.filter(file_status=values["file_status"])
+    if values["treatment"]:
+        qs = qs.filter(treatment=values["treatment"])
+    if values["tag"].isdigit():
+        qs = qs.filter(tags=values["tag"])
+    if len(values["q"]) >= 2:
+        text = values["q"]
+        qs = qs.filter(
+            Q(candidate__username__iexact=text)
+            | Q(candidate__last_name__icontains=text)
+            | Q(candidate__first_name__icontains=text)
+            | Q(candidate__email__icontains=text)
+            | Q(candidate__personal_information__ine__iexact=text)
+        )
+    return qs, values
+
+
+def _preference(user) -> ListPreference:
+    preference, _created = ListPreference.objects.get_or_create(
+        user=user, defaults={"columns": DEFAULT_COLUMNS}
+    )
+    return preference
+
+
+@staff_permission_required(VIEW)
+def application_list(request):
+    preference = _preference(request.user)
+    if "columns" in request.GET:
+        chosen = [key for key in request.GET.getlist("columns") if key in BY_KEY]
+        if chosen and chosen != preference.columns:
+            preference.columns = chosen
+            preference.save(update_fields=["columns"])
+    columns = [BY_KEY[key] for key in preference.columns if key in BY_KEY] or [
+        BY_KEY[key] for key in DEFAULT_COLUMNS
+    ]
+    qs, values = _filtered(request, preference)
+    if request.GET.get("save_filters"):
+        preference.filters = {k: v for k, v in values.items() if v}
+        preference.save(update_fields=["filters"])
+        messages.success(
+            request, _("Your filters are saved: they apply whenever you open the list.")
+        )
+    sortable = {c.sort for c in columns if c.sort}
+    sort = request.GET.get("sort", "-submitted_at")
+    if sort.lstrip("-") not in sortable | {"submitted_at"}:
+        sort = "-submitted_at"
+    qs = with_column_data(qs).order_by(sort, "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    overdue_before = timezone.now() - timedelta(days=InstitutionSettings.load().overdue_days)
+    rows = [
+        (
+            a,
+            [c.value(a) for c in columns],
+            a.submitted_at is not None
+            and a.submitted_at < overdue_before
+            and a.file_status in (FileStatus.RECEIVED, FileStatus.COMPLETE),
+        )
+        for a in page
+    ]
+    visible_programs = Program.objects.visible_to(request.user)
+    return render(
+        request,
+        "staff/applications/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "columns": columns,
+            "all_columns": COLUMNS,
+            "chosen": {c.key for c in columns},
+            "values": values,
+            "sort": sort,
+            "programs": visible_programs.order_by("label_fr"),
+            "commissions": Commission.objects.visible_to(request.user).order_by("label"),
+            "statuses": FileStatus.choices,
+            "tags": Tag.objects.all(),
+            "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
+            "bulk_actions": services.BULK_ACTIONS,
+            "can_change": request.user.has_perm(CHANGE),
+        },
+    )
+
+
+def _editable_application(request, pk):
+    application = get_object_or_404(_visible(request.user), pk=pk)
+    editable = (
+        request.user.has_perm(CHANGE)
+        and Program.objects.editable_by(request.user).filter(pk=application.program_id).exists()
+    )
+    return application, editable
+
+
+@staff_permission_required(VIEW)
+def application_detail(request, pk):
+    application, editable = _editable_application(request, pk)
+    application = (
+        Application.objects.select_related(
+            "candidate", "program", "program__centre", "program__commission", "campaign"
+        )
+        .prefetch_related("tags")
+        .get(pk=application.pk)
+    )
+    return render(
+        request,
+        "staff/applications/detail.html",
+        {
+            "application": application,
+            "documents": application.documents.select_related("document_type", "file"),
+            "answers": application.answers.select_related("question"),
+            "notes": application.notes.select_related("author"),
+            "timeline": AuditEvent.objects.for_object(application).select_related("actor")[:100],
+            "available_tags": services.tags_for(application),
+            "editable": editable,
+            "document_statuses": [
+                (DocumentStatus.VALIDATED, DocumentStatus.VALIDATED.label),
+                (DocumentStatus.REFUSED, DocumentStatus.REFUSED.label),
+            ],
+        },
+    )
+
+
+@staff_permission_required(CHANGE)
+@require_POST
+def application_action(request, pk, action):
+    application, editable = _editable_application(request, pk)
+    if not editable:
+        raise Http404
+    try:
+        if action == "document":
+            document = get_object_or_404(
+                application.documents, pk=request.POST.get("document") or 0
+            )
+            services.check_document(
+                document_id=document.pk,
+                status=request.POST.get("status", ""),
+                comment=request.POST.get("comment", ""),
+                user=request.user,
+                request=request,
+            )
+        elif action in services.STAFF_TRANSITIONS:
+            deadline = parse_datetime(request.POST.get("deadline", "") or "")
+            if deadline is not None and timezone.is_naive(deadline):
+                deadline = timezone.make_aware(deadline)
+            services.change_file_status(
+                application_id=application.pk,
+                action=action,
+                user=request.user,
+                deadline=deadline,
+                request=request,
+            )
+        elif action == "note":
+            services.add_note(
+                application=application,
+                text=request.POST.get("text", ""),
+                user=request.user,
+                request=request,
+            )
+        elif action == "tags":
+            ids = [i for i in request.POST.getlist("tags") if i.isdigit()]
+            services.set_tags(
+                application=application,
+                tags=list(services.tags_for(application).filter(pk__in=ids)),
+                user=request.user,
+                request=request,
+            )
+        elif action == "deadline":
+            raw = request.POST.get("deadline", "")
+            deadline = parse_datetime(raw) if raw else None
+            if raw and deadline is None:
+                raise services.ReviewError(_("Enter a valid date and time."))
+            if deadline is not None and timezone.is_naive(deadline):
+                deadline = timezone.make_aware(deadline)
+            services.set_personal_deadline(
+                application_id=application.pk, deadline=deadline, user=request.user, request=request
+            )
+        else:
+            raise Http404
+    except services.ReviewError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("staff:application", pk=application.pk)
+
+
+@staff_permission_required(CHANGE)
+@require_POST
+def bulk_start(request):
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    params = {"tag": request.POST.get("tag", "")}
+    try:
+        job = services.start_bulk_job(
+            user=request.user,
+            action=request.POST.get("action", ""),
+            application_ids=ids,
+            params=params,
+            request=request,
+        )
+    except services.ReviewError as error:
+        messages.error(request, error.message)
+        return redirect("staff:applications")
+    return redirect("staff:bulk_job", pk=job.pk)
+
+
+@staff_permission_required(CHANGE)
+def bulk_job(request, pk):
+    job = get_object_or_404(BulkJob, pk=pk, user=request.user)
+    template = (
+        "staff/applications/_bulk_progress.html" if request.htmx else "staff/applications/bulk.html"
+    )
+    return render(
+        request, template, {"job": job, "action": services.BULK_ACTIONS.get(job.action, job.action)}
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def neutralise(value) -> str:
+    """Cells starting like a formula are prefixed so spreadsheets show them as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@staff_permission_required(VIEW)
+@require_http_methods(["GET"])
+def export(request, fmt):
+    preference = _preference(request.user)
+    keys = [k for k in request.GET.getlist("columns") if k in BY_KEY] or preference.columns
+    columns = [BY_KEY[k] for k in keys if k in BY_KEY]
+    qs, _values = _filtered(request, preference)
+    rows = with_column_data(qs).order_by("pk").iterator(chunk_size=500)
+    AuditEvent.objects.create(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action="review.export",
+        data={"format": fmt, "columns": keys},
+    )
+    header = [str(c.label) for c in columns]
+    if fmt == "csv":
+        writer = csv.writer(_Echo(), delimiter=";")
+
+        def lines():
+            yield "\ufeff" + writer.writerow(header)
+            for application in rows:
+                yield writer.writerow([neutralise(c.value(application)) for c in columns])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="applications.csv"'
+        return response
+    if fmt == "xlsx":
+        from ecandidat.review.exports import xlsx_bytes
+
+        content = xlsx_bytes(header, ([neutralise(c.value(a)) for c in columns] for a in rows))
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
+        return response
+    raise Http404

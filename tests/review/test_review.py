@@ -1,0 +1,265 @@
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from ecandidat.accounts.enums import StaffRole
+from ecandidat.applications import services as application_services
+from ecandidat.applications.enums import DocumentStatus, FileStatus
+from ecandidat.applications.models import Application
+from ecandidat.audit.models import AuditEvent
+from ecandidat.notifications.models import OutboxEmail
+from ecandidat.review import services
+from ecandidat.review.models import BulkJob, Tag
+from tests.applications.conftest import make_image, make_pdf
+from tests.factories import CentreFactory, UserFactory, staff_with_role
+
+pytestmark = pytest.mark.django_db
+
+
+def submitted(candidate, program, document_types, questions):
+    application = application_services.apply(candidate=candidate, program=program, actor=candidate)
+    for key, data in [("cv", make_pdf()), ("letter", make_image())]:
+        application_services.upload_document(
+            application=application,
+            document_type_id=document_types[key].pk,
+            data=data,
+            filename="f",
+            actor=candidate,
+        )
+    application_services.declare_not_concerned(
+        application=application, document_type_id=document_types["language"].pk, actor=candidate
+    )
+    application_services.save_answers(
+        application=application,
+        answers={
+            questions["yes_no"].pk: {"yes_no": True, "text": "", "not_concerned": False},
+            questions["text"].pk: {"yes_no": None, "text": "x", "not_concerned": False},
+        },
+        actor=candidate,
+    )
+    return application_services.submit(application_id=application.pk, actor=candidate)
+
+
+@pytest.fixture
+def application(candidate, program, document_types, questions):
+    return submitted(candidate, program, document_types, questions)
+
+
+@pytest.fixture
+def manager(program):
+    return staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "end"),
+    [
+        (FileStatus.RECEIVED, "mark_complete", FileStatus.COMPLETE),
+        (FileStatus.RECEIVED, "mark_incomplete", FileStatus.INCOMPLETE),
+        (FileStatus.COMPLETE, "mark_incomplete", FileStatus.INCOMPLETE),
+        (FileStatus.WAITING, "mark_complete", None),
+        (FileStatus.INCOMPLETE, "mark_complete", None),
+        (FileStatus.INCOMPLETE, "mark_incomplete", None),
+        (FileStatus.WAITING, "mark_incomplete", None),
+    ],
+)
+def test_staff_file_status_transitions(application, manager, start, action, end):
+    Application.objects.filter(pk=application.pk).update(file_status=start)
+    if end is None:
+        with pytest.raises(services.ReviewError):
+            services.change_file_status(application_id=application.pk, action=action, user=manager)
+        assert Application.objects.get(pk=application.pk).file_status == start
+        return
+    services.change_file_status(application_id=application.pk, action=action, user=manager)
+    assert Application.objects.get(pk=application.pk).file_status == end
+    event = AuditEvent.objects.get(action="application.file_status")
+    assert event.actor == manager and event.data == {"action": action, "from": start, "to": end}
+    assert OutboxEmail.objects.filter(template="application_incomplete").exists() == (
+        end == FileStatus.INCOMPLETE
+    )
+
+
+def test_refused_document_replaced_and_resubmitted(application, manager, document_types):
+    letter = application.documents.get(document_type=document_types["letter"])
+    with pytest.raises(services.ReviewError):
+        services.check_document(
+            document_id=letter.pk, status=DocumentStatus.REFUSED, comment=" ", user=manager
+        )
+    services.check_document(
+        document_id=letter.pk, status=DocumentStatus.REFUSED, comment="Illegible scan", user=manager
+    )
+    cv = application.documents.get(document_type=document_types["cv"])
+    services.check_document(
+        document_id=cv.pk, status=DocumentStatus.VALIDATED, comment="", user=manager
+    )
+    email = OutboxEmail.objects.get(template="document_refused")
+    assert "Illegible scan" in email.body_text
+    services.change_file_status(
+        application_id=application.pk, action="mark_incomplete", user=manager
+    )
+    assert "Cover letter" in OutboxEmail.objects.get(template="application_incomplete").body_text
+    # The candidate replaces the refused document (the validated one is locked) and resubmits.
+    with pytest.raises(application_services.DocumentRefused):
+        application_services.upload_document(
+            application=application,
+            document_type_id=document_types["cv"].pk,
+            data=make_pdf(),
+            filename="x",
+            actor=application.candidate,
+        )
+    application_services.upload_document(
+        application=application,
+        document_type_id=document_types["letter"].pk,
+        data=make_pdf(),
+        filename="x",
+        actor=application.candidate,
+    )
+    application_services.submit(application_id=application.pk, actor=application.candidate)
+    assert Application.objects.get(pk=application.pk).file_status == FileStatus.RECEIVED
+    services.change_file_status(application_id=application.pk, action="mark_complete", user=manager)
+
+
+def test_notes_tags_and_deadline_are_audited(application, manager):
+    tag = Tag.objects.create(label="Priority")
+    foreign = Tag.objects.create(label="Elsewhere", centre=CentreFactory())
+    services.add_note(application=application, text="Call back", user=manager)
+    services.set_tags(application=application, tags=[tag], user=manager)
+    assert foreign not in services.tags_for(application)
+    services.set_personal_deadline(application_id=application.pk, deadline=None, user=manager)
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {
+        "application.note_added",
+        "application.tags",
+        "application.personal_deadline",
+    } <= actions
+
+
+def test_bulk_action_reports_partial_failures(application, manager, candidate, program):
+    waiting = Application.objects.create(
+        candidate=UserFactory(),
+        program=program,
+        campaign=application.campaign,
+        treatment="controlled",
+    )
+    outsider = staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory())
+    job = services.start_bulk_job(
+        user=manager,
+        action="mark_complete",
+        application_ids=[application.pk, waiting.pk],
+        params={},
+    )
+    services.run_bulk(job.pk)
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.DONE and job.percent == 100
+    assert job.succeeded == [application.pk]
+    assert job.refused[0][0] == waiting.pk and "not possible" in job.refused[0][1]
+    foreign_job = services.start_bulk_job(
+        user=outsider, action="mark_incomplete", application_ids=[application.pk], params={}
+    )
+    services.run_bulk(foreign_job.pk)
+    foreign_job.refresh_from_db()
+    assert foreign_job.succeeded == [] and "outside your scope" in foreign_job.refused[0][1]
+    with pytest.raises(services.ReviewError):
+        services.start_bulk_job(
+            user=manager, action="mark_complete", application_ids=list(range(501)), params={}
+        )
+
+
+@pytest.mark.parametrize("persona", ["manager", "member", "outsider", "candidate"])
+def test_staff_application_pages_by_persona(client, application, manager, persona):
+    member = staff_with_role(StaffRole.COMMISSION_MEMBER, commission=application.program.commission)
+    people = {
+        "manager": manager,
+        "member": member,
+        "outsider": staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory()),
+        "candidate": application.candidate,
+    }
+    client.force_login(people[persona])
+    list_status = client.get(reverse("staff:applications")).status_code
+    detail_status = client.get(reverse("staff:application", args=[application.pk])).status_code
+    action_status = client.post(
+        reverse("staff:application_action", args=[application.pk, "mark_complete"])
+    ).status_code
+    expected = {
+        "manager": (200, 200, 302),
+        "member": (200, 200, 404),
+        "outsider": (200, 404, 404),
+        "candidate": (404, 404, 404),
+    }[persona]
+    assert (list_status, detail_status, action_status) == expected
+    if persona == "outsider":
+        assert (
+            application.candidate.username
+            not in client.get(reverse("staff:applications")).content.decode()
+        )
+
+
+def _bulk_applications(program, campaign, n, prefix):
+    users = UserFactory._meta.model.objects.bulk_create(
+        [
+            UserFactory.build(username=f"{prefix}{i:07d}", email=f"{prefix}{i}@example.org")
+            for i in range(n)
+        ]
+    )
+    Application.objects.bulk_create(
+        [
+            Application(
+                candidate=u,
+                program=program,
+                campaign=campaign,
+                treatment="controlled",
+                file_status=FileStatus.RECEIVED,
+            )
+            for u in users
+        ]
+    )
+
+
+def test_list_query_count_is_the_same_at_10_and_1000(client, manager, program, campaign):
+    _bulk_applications(program, campaign, 10, "S")
+    client.force_login(manager)
+    url = (
+        reverse("staff:applications")
+        + "?columns="
+        + "&columns=".join(
+            [
+                "dossier_number",
+                "last_name",
+                "birth_date",
+                "nationality",
+                "bac_series",
+                "program",
+                "tags",
+            ]
+        )
+    )
+    client.get(url)  # saves the column choice
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _bulk_applications(program, campaign, 990, "L")
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(small) == len(large)
+
+
+def test_exports_have_the_chosen_columns_and_neutralise_formulas(client, application, manager):
+    candidate = application.candidate
+    candidate.last_name = "=HYPERLINK(1)"
+    candidate.save()
+    client.force_login(manager)
+    url = (
+        reverse("staff:applications_export", args=["xlsx"])
+        + "?columns=dossier_number&columns=last_name&columns=program"
+    )
+    workbook = load_workbook(io.BytesIO(client.get(url).content))
+    rows = list(workbook.active.values)
+    assert rows[0] == ("dossier number", "Last name", "program")
+    assert rows[1][0] == candidate.username and rows[1][1] == "'=HYPERLINK(1)"
+    response = client.get(reverse("staff:applications_export", args=["csv"]) + "?columns=last_name")
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(content), delimiter=";"))[1] == ["'=HYPERLINK(1)"]
+    assert AuditEvent.objects.filter(action="review.export").count() == 2
