@@ -4,6 +4,16 @@ from django.core.cache import cache
 from ecandidat.referentials.importer import import_all
 from ecandidat.referentials.models import Country
 
+# Application fixtures (a campaign, an open program, documents, questions, a candidate with a
+# complete dossier), shared by the applications, review and browser tests.
+from tests.applications.conftest import (
+    campaign,  # noqa: F401
+    candidate,  # noqa: F401
+    document_types,  # noqa: F401
+    program,  # noqa: F401
+    questions,  # noqa: F401
+)
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

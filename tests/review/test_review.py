@@ -263,3 +263,19 @@ def test_exports_have_the_chosen_columns_and_neutralise_formulas(client, applica
     content = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(content), delimiter=";"))[1] == ["'=HYPERLINK(1)"]
     assert AuditEvent.objects.filter(action="review.export").count() == 2
+
+
+def test_dashboard_counts_and_chart(client, application, manager, program, campaign):
+    _bulk_applications(program, campaign, 3, "D")
+    client.force_login(manager)
+    for group in ["program", "commission", "centre"]:
+        response = client.get(reverse("staff:applications_dashboard") + f"?by={group}")
+        assert response.status_code == 200
+        totals = response.context["totals"]
+        assert totals["total"] == 4 and totals["received"] == 4
+    assert "<svg" in response.content.decode() and "<rect" in response.content.decode()
+    xlsx = client.get(reverse("staff:applications_dashboard") + "?by=program&format=xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert rows[1][0] == program.label_fr and rows[1][-2] == 4
+    client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory()))
+    assert client.get(reverse("staff:applications_dashboard")).context["totals"]["total"] == 0

@@ -304,3 +304,63 @@ def export(request, fmt):
         response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
         return response
     raise Http404
+
+
+@staff_permission_required(VIEW)
+def dashboard(request):
+    from ecandidat.review import dashboard as counts
+
+    group = request.GET.get("by", "program")
+    if group not in counts.GROUPS:
+        group = "program"
+    applications = Application.objects.visible_to_staff(request.user)
+    rows = counts.counts_by(applications, group)
+    per_day = counts.submitted_per_day(applications)
+    peak = max((n for _day, n in per_day), default=0)
+    if request.GET.get("format") == "xlsx":
+        from ecandidat.review.exports import xlsx_bytes
+
+        header = [
+            _("Group"),
+            *[label for _value, label in FileStatus.choices],
+            _("Total"),
+            _("capacity"),
+        ]
+        content = xlsx_bytes(
+            [str(h) for h in header],
+            (
+                [r["label"], *[r[s] for s in FileStatus.values], r["total"], r["capacity"] or ""]
+                for r in rows
+            ),
+        )
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="dashboard.xlsx"'
+        return response
+    return render(
+        request,
+        "staff/applications/dashboard.html",
+        {
+            "group": group,
+            "groups": [
+                ("program", _("program")),
+                ("commission", _("commission")),
+                ("centre", _("centre")),
+            ],
+            "rows": rows,
+            "totals": counts.totals(rows),
+            "statuses": FileStatus.choices,
+            "per_day": [(day, n, round(100 * n / peak) if peak else 0) for day, n in per_day],
+            # Server-rendered SVG bars: 10 units per day, height in percent of the busiest day.
+            "bars": [
+                {"x": i * 10 + 1, "y": 100 - h, "height": h, "day": day, "n": n}
+                for i, (day, n, h) in enumerate(
+                    (day, n, round(100 * n / peak) if peak else 0) for day, n in per_day
+                )
+            ],
+            "chart_width": max(len(per_day), 1) * 10,
+            "funnel": counts.funnel(applications),
+        },
+    )

@@ -414,6 +414,7 @@ def staff_menu(user):
     entries = [(reverse("staff:dashboard"), _("Dashboard"))]
     if user.has_perm("catalog.view_program"):
         entries.append((reverse("staff:applications"), _("Applications")))
+        entries.append((reverse("staff:applications_dashboard"), _("Statistics")))
     for resource in RESOURCES.values():
         if user.has_perm(resource.perm("view")):
             entries.append((reverse("staff:resource_list", args=[resource.key]), resource.title))

@@ -22,6 +22,7 @@ urlpatterns = [
     path("files/<int:file_id>/", views.candidate_file, name="candidate_file"),
     path("emails/<str:key>/<str:language>/", views.email_preview, name="email_preview"),
     path("applications/", applications.application_list, name="applications"),
+    path("applications/dashboard/", applications.dashboard, name="applications_dashboard"),
     path("applications/export.<str:fmt>", applications.export, name="applications_export"),
     path("applications/bulk/", applications.bulk_start, name="bulk_start"),
     path("applications/bulk/<int:pk>/", applications.bulk_job, name="bulk_job"),

@@ -1,0 +1,56 @@
+"""Counts for the staff dashboards, each in one aggregate query."""
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+
+from ecandidat.applications.enums import FileStatus
+
+GROUPS = {
+    "program": ("program_id", "program__label_fr", "program__capacity"),
+    "commission": ("program__commission_id", "program__commission__label", None),
+    "centre": ("program__centre_id", "program__centre__label", None),
+}
+
+
+def counts_by(applications, group: str) -> list[dict]:
+    key, label, capacity = GROUPS[group]
+    annotations = {
+        status: Count("pk", filter=Q(file_status=status)) for status in FileStatus.values
+    }
+    annotations["total"] = Count("pk", filter=~Q(file_status=FileStatus.CANCELLED))
+    annotations["controlled"] = Count(
+        "pk", filter=Q(treatment="controlled") & ~Q(file_status=FileStatus.CANCELLED)
+    )
+    annotations["direct"] = Count(
+        "pk", filter=Q(treatment="direct") & ~Q(file_status=FileStatus.CANCELLED)
+    )
+    fields = [key, label] + ([capacity] if capacity else [])
+    rows = list(applications.values(*fields).annotate(**annotations).order_by(label))
+    for row in rows:
+        row["label"] = row[label]
+        row["capacity"] = row.get(capacity) if capacity else None
+    return rows
+
+
+def totals(rows: list[dict]) -> dict:
+    keys = [*FileStatus.values, "total", "controlled", "direct"]
+    return {k: sum(r[k] for r in rows) for k in keys}
+
+
+def submitted_per_day(applications) -> list[tuple]:
+    return list(
+        applications.exclude(submitted_at=None)
+        .annotate(day=TruncDate("submitted_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+
+
+def funnel(applications) -> list[tuple[str, int]]:
+    counts = applications.aggregate(
+        created=Count("pk"),
+        submitted=Count("pk", filter=~Q(submitted_at=None)),
+        complete=Count("pk", filter=Q(file_status=FileStatus.COMPLETE)),
+    )
+    return counts
