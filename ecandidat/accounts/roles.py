@@ -34,6 +34,7 @@ _CENTRAL = _crud(_CATALOG) | {
     "dossier.view_candidate_dossier",
     "applications.add_application",
     "applications.change_application",
+    "dossier.change_candidate_dossier",
     "notifications.view_outboxemail",
     "audit.view_auditevent",
 }
@@ -51,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         ["program", "commission", "centre", "trainingtype"], ("view",)
     ),
     StaffRole.CANDIDATE_MANAGER: {"dossier.view_candidate_dossier", "applications.add_application"},
+    "candidate_manager:edit": {"dossier.change_candidate_dossier"},
 }
 
 

@@ -118,7 +118,7 @@ def _lost_link() -> str:
 
 @transaction.atomic
 def register_candidate(
-    *, last_name: str, first_name: str, email: str, language: str, request=None
+    *, last_name: str, first_name: str, email: str, language: str, request=None, actor=None
 ) -> User | None:
     """Create a candidate account and email its login and activation link.
 
@@ -146,7 +146,7 @@ def register_candidate(
             if existing is None:
                 raise
         else:
-            record("account.created", actor=None, target=user, request=request)
+            record("account.created", actor=actor, target=user, request=request)
             _send_activation(user, "account_created")
             return user
     record("account.signup_existing_email", target=existing, request=request)

@@ -12,6 +12,9 @@ from django.db.models import Q
 
 from ecandidat.accounts.enums import GLOBAL_ROLES, StaffRole
 
+# A candidate manager whose assignment allows editing dossiers and accounts.
+CANDIDATE_EDITOR = "candidate_manager:edit"
+
 
 @dataclass(frozen=True)
 class StaffScope:
@@ -51,10 +54,12 @@ def scope_of(user) -> StaffScope:
     roles, centres, managed, member = set(), set(), set(), set()
     if user.is_superuser:
         roles.add(StaffRole.ADMINISTRATOR)
-    for role, centre_id, commission_id in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "centre_id", "commission_id"
-    ):
+    for role, centre_id, commission_id, can_edit in RoleAssignment.objects.filter(
+        user=user
+    ).values_list("role", "centre_id", "commission_id", "can_edit"):
         roles.add(role)
+        if role == StaffRole.CANDIDATE_MANAGER and can_edit:
+            roles.add(CANDIDATE_EDITOR)
         if role == StaffRole.CENTRE_MANAGER:
             if commission_id:
                 managed.add(commission_id)

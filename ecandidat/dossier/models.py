@@ -119,7 +119,10 @@ class PersonalInformation(VersionedModel):
                 name="dossier_unique_student_number",
             ),
         ]
-        permissions = [("view_candidate_dossier", _("Can view candidate dossiers"))]
+        permissions = [
+            ("view_candidate_dossier", _("Can view candidate dossiers")),
+            ("change_candidate_dossier", _("Can edit candidate dossiers and accounts")),
+        ]
 
     def __str__(self):
         return str(self.user)

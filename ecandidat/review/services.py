@@ -130,6 +130,28 @@ def change_file_status(*, application_id: int, action: str, user, deadline=None,
 
 
 @transaction.atomic
+def set_treatment(*, application_id: int, treatment: str, user, request=None):
+    from ecandidat.catalog.enums import Treatment
+
+    if treatment not in Treatment.values:
+        raise ReviewError(_("Unknown treatment."))
+    application = Application.objects.select_for_update().get(pk=application_id)
+    previous = application.treatment
+    if previous == treatment:
+        return application
+    application.treatment = treatment
+    application.save(update_fields=["treatment"])
+    record(
+        "application.treatment",
+        actor=user,
+        target=application,
+        data={"from": previous, "to": treatment},
+        request=request,
+    )
+    return application
+
+
+@transaction.atomic
 def set_personal_deadline(*, application_id: int, deadline, user, request=None):
     application = Application.objects.select_for_update().get(pk=application_id)
     previous = application.personal_return_deadline

@@ -279,3 +279,73 @@ def test_dashboard_counts_and_chart(client, application, manager, program, campa
     assert rows[1][0] == program.label_fr and rows[1][-2] == 4
     client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory()))
     assert client.get(reverse("staff:applications_dashboard")).context["totals"]["total"] == 0
+
+
+def test_downloads_of_the_selection(client, application, manager, document_types):
+    import zipfile
+
+    from pypdf import PdfReader
+
+    client.force_login(manager)
+    url = reverse("staff:applications_download")
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.post(url, {"ids": [application.pk], "kind": "zip"}).content)
+    )
+    assert archive.namelist() == [
+        f"{application.candidate.username}-{application.program.code}.pdf"
+    ]
+    merged = client.post(url, {"ids": [application.pk], "kind": "pdf"})
+    assert len(PdfReader(io.BytesIO(merged.content)).pages) >= 3
+    letters = zipfile.ZipFile(
+        io.BytesIO(
+            client.post(
+                url,
+                {
+                    "ids": [application.pk],
+                    "kind": "document",
+                    "document_type": document_types["letter"].pk,
+                },
+            ).content
+        )
+    )
+    assert letters.namelist()[0].endswith(".jpg")
+    client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory()))
+    assert client.post(url, {"ids": [application.pk], "kind": "zip"}).status_code == 404
+
+
+def test_treatment_change_is_audited(client, application, manager):
+    client.force_login(manager)
+    client.post(
+        reverse("staff:application_action", args=[application.pk, "treatment"]),
+        {"treatment": "direct"},
+    )
+    assert Application.objects.get(pk=application.pk).treatment == "direct"
+    assert AuditEvent.objects.get(action="application.treatment").data == {
+        "from": "controlled",
+        "to": "direct",
+    }
+
+
+@pytest.mark.benchmark
+def test_export_of_10000_applications_memory(client, manager, program, campaign, capsys):
+    import time
+    import tracemalloc
+
+    _bulk_applications(program, campaign, 10_000, "X")
+    client.force_login(manager)
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(
+        reverse("staff:applications_export", args=["csv"])
+        + "?columns=dossier_number&columns=last_name&columns=program"
+    )
+    lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert lines == 10_001
+    with capsys.disabled():
+        print(
+            f"\n[benchmark] CSV export of 10,000 applications: {elapsed:.1f} s, "
+            f"peak {peak / 1e6:.1f} MB"
+        )

@@ -137,6 +137,28 @@ MATRIX = [
         {"admin", "central", "manager_a"},
     ),
     ("2FA setup", lambda w: reverse("staff:two_factor_setup"), ALL_STAFF),
+    ("applications", lambda w: reverse("staff:applications"), CATALOG_READERS),
+    ("statistics", lambda w: reverse("staff:applications_dashboard"), CATALOG_READERS),
+    (
+        "candidate search",
+        lambda w: reverse("staff:candidate_search"),
+        {"admin", "central", "manager_a", "manager_b", "candidate_manager"},
+    ),
+    (
+        "create a candidate account",
+        lambda w: reverse("staff:candidate_create"),
+        {"admin", "central"},
+    ),
+    (
+        "edit a dossier on the candidate's behalf",
+        lambda w: reverse("staff:candidate_edit", args=[w["candidate"].dossier_number, "personal"]),
+        {"admin", "central"},
+    ),
+    (
+        "erase an account",
+        lambda w: reverse("staff:candidate_erase", args=[w["candidate"].dossier_number]),
+        {"admin", "central"},
+    ),
     (
         "apply for a candidate",
         lambda w: reverse("staff:apply_for_candidate", args=[w["candidate"].dossier_number]),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
-from ecandidat.catalog.models import Commission, InstitutionSettings, Program
+from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import staff_permission_required
 from ecandidat.review import services
 from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, with_column_data
@@ -121,6 +121,7 @@ def application_list(request):
             "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
             "bulk_actions": services.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
+            "document_types": DocumentType.objects.filter(in_service=True),
         },
     )
 
@@ -190,6 +191,13 @@ def application_action(request, pk, action):
                 action=action,
                 user=request.user,
                 deadline=deadline,
+                request=request,
+            )
+        elif action == "treatment":
+            services.set_treatment(
+                application_id=application.pk,
+                treatment=request.POST.get("treatment", ""),
+                user=request.user,
                 request=request,
             )
         elif action == "note":
@@ -364,3 +372,62 @@ def dashboard(request):
             "funnel": counts.funnel(applications),
         },
     )
+
+
+DOWNLOAD_LIMIT = 100
+
+
+@staff_permission_required(VIEW)
+@require_POST
+def download(request):
+    """Several application files as a ZIP or as one merged PDF, or one document type across
+    the selection as a ZIP — only applications within the user's scope."""
+    import io
+    import zipfile
+
+    from pypdf import PdfReader, PdfWriter
+
+    from ecandidat.applications.pdf import application_pdf
+
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:DOWNLOAD_LIMIT]
+    applications = list(
+        _visible(request.user).filter(pk__in=ids).select_related("candidate", "program")
+    )
+    if not applications:
+        raise Http404
+    kind = request.POST.get("kind", "zip")
+    language = request.user.preferred_language
+    AuditEvent.objects.create(
+        actor=request.user,
+        actor_label=request.user.get_username(),
+        action="review.download",
+        data={"kind": kind, "applications": [a.pk for a in applications]},
+    )
+    if kind == "pdf":
+        writer = PdfWriter()
+        for application in applications:
+            writer.append(PdfReader(io.BytesIO(application_pdf(application, language))))
+        out = io.BytesIO()
+        writer.write(out)
+        response = HttpResponse(out.getvalue(), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="applications.pdf"'
+        return response
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for application in applications:
+            stem = f"{application.candidate.username}-{application.program.code}"
+            if kind == "document":
+                type_id = request.POST.get("document_type", "")
+                for document in application.documents.filter(
+                    document_type_id=type_id if type_id.isdigit() else 0, file__isnull=False
+                ).select_related("file"):
+                    with document.file.file.open("rb") as handle:
+                        archive.writestr(
+                            f"{stem}.{document.file.original_name.rsplit('.', 1)[-1]}",
+                            handle.read(),
+                        )
+            else:
+                archive.writestr(f"{stem}.pdf", application_pdf(application, language))
+    response = HttpResponse(out.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="applications.zip"'
+    return response

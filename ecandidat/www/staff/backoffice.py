@@ -418,6 +418,8 @@ def staff_menu(user):
     for resource in RESOURCES.values():
         if user.has_perm(resource.perm("view")):
             entries.append((reverse("staff:resource_list", args=[resource.key]), resource.title))
+    if user.has_perm("dossier.view_candidate_dossier"):
+        entries.append((reverse("staff:candidate_search"), _("Candidates")))
     if user.has_perm("catalog.view_institutionsettings"):
         entries.append((reverse("staff:settings"), _("Settings")))
     if user.has_perm("notifications.view_outboxemail"):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import applications, backoffice, two_factor, views
+from . import applications, backoffice, candidates, two_factor, views
 
 app_name = "staff"
 
@@ -11,7 +11,17 @@ urlpatterns = [
     path("2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("programs/bulk/", backoffice.programs_bulk, name="programs_bulk"),
     path("campaigns/<int:pk>/activate/", backoffice.campaign_activate, name="campaign_activate"),
+    path("candidates/", candidates.search, name="candidate_search"),
+    path("candidates/new/", candidates.create_account, name="candidate_create"),
     path("candidates/<str:dossier_number>/", views.candidate_dossier, name="candidate_dossier"),
+    path(
+        "candidates/<str:dossier_number>/edit/<str:section>/",
+        candidates.edit_section,
+        name="candidate_edit",
+    ),
+    path(
+        "candidates/<str:dossier_number>/erase/", candidates.erase_account, name="candidate_erase"
+    ),
     path(
         "candidates/<str:dossier_number>/apply/",
         views.apply_for_candidate,
@@ -25,6 +35,7 @@ urlpatterns = [
     path("applications/dashboard/", applications.dashboard, name="applications_dashboard"),
     path("applications/export.<str:fmt>", applications.export, name="applications_export"),
     path("applications/bulk/", applications.bulk_start, name="bulk_start"),
+    path("applications/download/", applications.download, name="applications_download"),
     path("applications/bulk/<int:pk>/", applications.bulk_job, name="bulk_job"),
     path("applications/<int:pk>/", applications.application_detail, name="application"),
     path(

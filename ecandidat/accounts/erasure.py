@@ -1,0 +1,55 @@
+"""GDPR erasure of a candidate account: everything about the person goes, files included.
+
+The audit log keeps the *fact* of the erasure (who, when, which dossier number) but no
+personal data; the dossier number stays reserved so it is never reissued.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ecandidat.audit.services import record
+
+
+def erasure_inventory(user) -> list[tuple[str, int]]:
+    from ecandidat.applications.models import Application, CandidateFile
+    from ecandidat.dossier.models import Internship, LocalStudy, NonLocalStudy, WorkExperience
+    from ecandidat.notifications.models import OutboxEmail
+
+    return [
+        (_("account"), 1),
+        (
+            _("personal information, address, baccalaureate"),
+            sum(
+                1
+                for name in ("personal_information", "address", "baccalaureate")
+                if hasattr(user, name)
+            ),
+        ),
+        (_("local studies"), LocalStudy.objects.filter(user=user).count()),
+        (_("non-local studies"), NonLocalStudy.objects.filter(user=user).count()),
+        (_("internships"), Internship.objects.filter(user=user).count()),
+        (_("work experience"), WorkExperience.objects.filter(user=user).count()),
+        (_("applications"), Application.objects.filter(candidate=user).count()),
+        (_("uploaded files"), CandidateFile.objects.filter(owner=user).count()),
+        (_("emails"), OutboxEmail.objects.filter(user=user).count()),
+    ]
+
+
+@transaction.atomic
+def erase_candidate(*, user, actor, request=None) -> None:
+    from ecandidat.applications.models import Application, CandidateFile
+    from ecandidat.notifications.models import OutboxEmail
+
+    number = user.username
+    files = list(CandidateFile.objects.filter(owner=user))
+    # Applications first: their documents point at the files.
+    Application.objects.filter(candidate=user).delete()
+    for candidate_file in files:
+        name, storage = candidate_file.file.name, candidate_file.file.storage
+        candidate_file.delete()
+        transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+    OutboxEmail.objects.filter(user=user).delete()
+    record(
+        "account.erased", actor=actor, target=user, data={"dossier_number": number}, request=request
+    )
+    user.delete()

@@ -1,0 +1,160 @@
+"""Candidate managers: find a candidate, edit the dossier on their behalf, create an account
+for them, erase an account (GDPR)."""
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from ecandidat.accounts import services as account_services
+from ecandidat.accounts.erasure import erase_candidate, erasure_inventory
+from ecandidat.accounts.models import User
+from ecandidat.core.access import staff_permission_required
+from ecandidat.dossier import services as dossier_services
+from ecandidat.www.candidate import dossier_forms
+from ecandidat.www.candidate.dossier_views import SINGLE_SECTIONS
+from ecandidat.www.public.forms import validate_person_name
+
+VIEW = "dossier.view_candidate_dossier"
+EDIT = "dossier.change_candidate_dossier"
+
+
+@staff_permission_required(VIEW)
+def search(request):
+    text = request.GET.get("q", "").strip()[:100]
+    results = None
+    if len(text) >= 2:
+        results = Paginator(
+            User.objects.candidates()
+            .filter(
+                Q(username__iexact=text)
+                | Q(last_name__icontains=text)
+                | Q(first_name__icontains=text)
+                | Q(email__icontains=text)
+                | Q(personal_information__ine__iexact=text)
+            )
+            .order_by("last_name", "first_name", "pk"),
+            25,
+        ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/candidates/search.html",
+        {"q": text, "page": results, "too_short": 0 < len(text) < 2},
+    )
+
+
+@staff_permission_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def edit_section(request, dossier_number, section):
+    """The candidate's own dossier form, filled in by a candidate manager (audited)."""
+    spec = SINGLE_SECTIONS.get(section)
+    if spec is None:
+        raise Http404
+    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    instance = spec.queryset(subject).first()
+    url = request.path
+    kwargs = {"refresh_url": url, "instance": instance}
+    if section == "personal":
+        kwargs["subject"] = subject
+    if request.method == "POST":
+        form = spec.form(request.POST, **kwargs)
+        if dossier_forms.REFRESH_FIELD in request.POST:
+            form.without_errors()
+        elif form.is_valid():
+            values = form.values()
+            values, extra = values if isinstance(values, tuple) else (values, {})
+            try:
+                dossier_services.save_single_section(
+                    spec.model,
+                    subject=subject,
+                    values=values,
+                    expected_version=form.expected_version(),
+                    actor=request.user,
+                    request=request,
+                    **(
+                        {"user_values": extra}
+                        if section == "personal"
+                        else {"m2m": extra}
+                        if extra
+                        else {}
+                    ),
+                )
+            except dossier_services.StaleEdit:
+                form.add_error(
+                    None, _("This information was changed meanwhile: check it and save again.")
+                )
+            else:
+                messages.success(request, _("Saved on the candidate's behalf."))
+                return redirect("staff:candidate_dossier", dossier_number=subject.username)
+    else:
+        form = spec.form(initial=spec.form.initial_from(instance, subject), **kwargs)
+    return render(
+        request,
+        "staff/candidates/edit_section.html",
+        {"subject": subject, "section": spec, "form": form, "object": instance},
+    )
+
+
+class NewCandidateForm(forms.Form):
+    last_name = forms.CharField(
+        label=gettext_lazy("Last name"), max_length=100, validators=[validate_person_name]
+    )
+    first_name = forms.CharField(
+        label=gettext_lazy("First name"), max_length=100, validators=[validate_person_name]
+    )
+    email = forms.EmailField(label=gettext_lazy("email address"), max_length=254)
+    language = forms.ChoiceField(
+        label=gettext_lazy("Preferred language"), choices=[("fr", "Français"), ("en", "English")]
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        # Staff may know whether an address is taken: no enumeration concern here.
+        if User.objects.candidates().with_email(email).exists():
+            raise forms.ValidationError(_("An account already uses this address."), code="taken")
+        return email
+
+
+@staff_permission_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def create_account(request):
+    form = NewCandidateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = account_services.register_candidate(
+            last_name=form.cleaned_data["last_name"],
+            first_name=form.cleaned_data["first_name"],
+            email=form.cleaned_data["email"],
+            language=form.cleaned_data["language"],
+            request=request,
+            actor=request.user,
+        )
+        messages.success(
+            request,
+            _("Account %(number)s created: the candidate received the activation email.")
+            % {"number": user.dossier_number},
+        )
+        return redirect("staff:candidate_dossier", dossier_number=user.dossier_number)
+    return render(request, "staff/candidates/create.html", {"form": form})
+
+
+@staff_permission_required(EDIT)
+@require_http_methods(["GET", "POST"])
+def erase_account(request, dossier_number):
+    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    inventory = erasure_inventory(subject)
+    if request.method == "POST":
+        if request.POST.get("confirm") != subject.username:
+            messages.error(request, _("Type the dossier number to confirm."))
+        else:
+            erase_candidate(user=subject, actor=request.user, request=request)
+            messages.success(request, _("The account and its data have been erased."))
+            return redirect(reverse("staff:candidate_search"))
+    return render(
+        request, "staff/candidates/erase.html", {"subject": subject, "inventory": inventory}
+    )
