@@ -8,7 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecandidat.applications.models import Application
+from ecandidat.applications.models import Answer, Application, ApplicationDocument
 
 from .models import Tag
 
@@ -29,6 +29,18 @@ def _attr(getter, name):
     return value
 
 
+def _address(a):
+    return getattr(a.candidate, "address", None)
+
+
+def _answer(answer) -> str:
+    if answer.not_concerned:
+        return str(_("Not concerned"))
+    if answer.yes_no is not None:
+        return str(_("Yes") if answer.yes_no else _("No"))
+    return answer.text
+
+
 def _local(moment):
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -39,6 +51,11 @@ class Column:
     label: Any
     value: Callable[[Application], Any]
     sort: str | None = None
+
+    @property
+    def related(self) -> tuple[tuple[str, ...], tuple]:
+        """(select_related, prefetch_related) this column reads."""
+        return RELATED.get(self.key, RELATED.get(self.key.split("_")[0], ((), ())))
 
 
 COLUMNS = [
@@ -99,7 +116,130 @@ COLUMNS = [
         "personal_return_deadline",
     ),
     Column("tags", _("tags"), lambda a: ", ".join(t.label for t in a.tags.all())),
+    # Identity and contact.
+    Column("title", _("Title"), lambda a: _personal(a).get_title_display() if _personal(a) else ""),
+    Column("married_name", _("Married name"), _attr(_personal, "married_name")),
+    Column("other_first_name", _("Other first name"), _attr(_personal, "other_first_name")),
+    Column("mobile", _("Cell phone number"), _attr(_personal, "mobile")),
+    Column("preferred_language", _("Preferred language"), lambda a: a.candidate.preferred_language),
+    Column(
+        "birth_country",
+        _("Country of birth"),
+        lambda a: _personal(a).birth_country.name if _personal(a) else "",
+    ),
+    Column(
+        "birth_city", _("City of birth"), lambda a: _personal(a).birth_city if _personal(a) else ""
+    ),
+    # Address.
+    Column("address_line1", _("Address"), _attr(_address, "line1")),
+    Column("address_line2", _("Additional address 1"), _attr(_address, "line2")),
+    Column("address_line3", _("Additional address 2"), _attr(_address, "line3")),
+    Column("postal_code", _("Postal code"), _attr(_address, "postal_code")),
+    Column("town", _("Town"), lambda a: _address(a).town if _address(a) else ""),
+    Column(
+        "address_country", _("Country"), lambda a: _address(a).country.name if _address(a) else ""
+    ),
+    # Baccalaureate.
+    Column(
+        "bac_completed",
+        _("I have completed my Secondary Education"),
+        lambda a: "" if _bac(a) is None else _("Yes") if _bac(a).completed else _("No"),
+    ),
+    Column(
+        "bac_honours",
+        _("Honors"),
+        lambda a: str(_bac(a).honours) if _bac(a) and _bac(a).honours_id else "",
+    ),
+    Column(
+        "bac_country",
+        _("Country of the baccalaureate"),
+        lambda a: _bac(a).country.name if _bac(a) and _bac(a).country_id else "",
+    ),
+    Column(
+        "bac_school",
+        _("High school"),
+        lambda a: str(_bac(a).high_school) if _bac(a) and _bac(a).high_school_id else "",
+    ),
+    Column(
+        "bac_school_uai",
+        _("UAI"),
+        lambda a: _bac(a).high_school_id if _bac(a) and _bac(a).high_school_id else "",
+    ),
+    # Studies and experience (counts and the latest entry).
+    Column("local_studies", _("Local studies"), lambda a: len(a.candidate.local_studies.all())),
+    Column(
+        "last_local_study",
+        _("Latest local study"),
+        lambda a: next(
+            (f"{s.academic_year} {s.program_label}" for s in a.candidate.local_studies.all()), ""
+        ),
+    ),
+    Column(
+        "non_local_studies",
+        _("Non-local Studies"),
+        lambda a: len(a.candidate.non_local_studies.all()),
+    ),
+    Column(
+        "last_non_local_study",
+        _("Latest non-local study"),
+        lambda a: next(
+            (
+                f"{s.year} {s.description} ({s.establishment})"
+                for s in a.candidate.non_local_studies.all()
+            ),
+            "",
+        ),
+    ),
+    Column("internships", _("Internships"), lambda a: len(a.candidate.internships.all())),
+    Column(
+        "work_experience", _("Work experience"), lambda a: len(a.candidate.work_experiences.all())
+    ),
+    # The application itself.
+    Column("campaign", _("campaign"), lambda a: a.campaign.code, "campaign__code"),
+    Column(
+        "training_type",
+        _("training type"),
+        lambda a: a.program.training_type.label,
+        "program__training_type__order",
+    ),
+    Column("return_deadline", _("return deadline"), lambda a: _local(a.return_deadline)),
+    Column(
+        "documents_missing",
+        _("Documents missing"),
+        lambda a: sum(1 for d in a.documents.all() if d.status == "missing"),
+    ),
+    Column(
+        "documents_refused",
+        _("Documents refused"),
+        lambda a: sum(1 for d in a.documents.all() if d.status == "refused"),
+    ),
+    Column(
+        "documents_validated",
+        _("Documents validated"),
+        lambda a: sum(1 for d in a.documents.all() if d.status == "validated"),
+    ),
+    Column(
+        "documents",
+        _("Documents"),
+        lambda a: "; ".join(
+            f"{d.document_type.label}: {d.get_status_display()}" for d in a.documents.all()
+        ),
+    ),
+    Column(
+        "answers",
+        _("Answers to the questions"),
+        lambda a: "; ".join(f"{x.question.label}: {_answer(x)}" for x in a.answers.all()),
+    ),
+    Column("notes", _("Internal notes"), lambda a: " | ".join(n.text for n in a.notes.all()), None),
+    Column(
+        "created_by",
+        _("created by"),
+        lambda a: a.created_by.get_username() if a.created_by_id else "",
+    ),
+    Column("cancelled_at", _("cancelled at"), lambda a: _local(a.cancelled_at), "cancelled_at"),
 ]
+# Columns only people allowed to read internal notes get (not commission members).
+RESTRICTED = {"notes"}
 BY_KEY = {c.key: c for c in COLUMNS}
 DEFAULT_COLUMNS = [
     "dossier_number",
@@ -112,15 +252,96 @@ DEFAULT_COLUMNS = [
 ]
 
 
-def with_column_data(queryset):
-    """Everything the columns read, in a fixed number of queries whatever the row count."""
+_PERSONAL = (
+    "candidate__personal_information",
+    "candidate__personal_information__nationality",
+    "candidate__personal_information__birth_country",
+    "candidate__personal_information__birth_commune",
+)
+_ADDRESS = ("candidate__address", "candidate__address__country", "candidate__address__commune")
+_BAC = (
+    "candidate__baccalaureate",
+    "candidate__baccalaureate__series",
+    "candidate__baccalaureate__honours",
+    "candidate__baccalaureate__country",
+    "candidate__baccalaureate__high_school",
+)
+_DOCUMENTS = lambda: (  # noqa: E731 - built lazily: querysets need the app registry
+    Prefetch("documents", queryset=ApplicationDocument.objects.select_related("document_type")),
+)
+RELATED = {
+    **dict.fromkeys(
+        ("birth", "nationality", "ine", "student", "phone", "title", "married", "other", "mobile"),
+        (_PERSONAL, ()),
+    ),
+    **dict.fromkeys(("address", "postal", "town"), (_ADDRESS, ())),
+    "bac": (_BAC, ()),
+    "local": ((), ("candidate__local_studies",)),
+    "last_local_study": ((), ("candidate__local_studies",)),
+    "non": ((), ("candidate__non_local_studies",)),
+    "last_non_local_study": ((), ("candidate__non_local_studies",)),
+    "internships": ((), ("candidate__internships",)),
+    "work": ((), ("candidate__work_experiences",)),
+    "documents": ((), "documents"),
+    "answers": ((), "answers"),
+    "notes": ((), ("notes",)),
+    "tags": ((), "tags"),
+    "created": (("created_by",), ()),
+    "training": (("program__training_type",), ()),
+}
+
+
+def with_column_data(queryset, columns=None):
+    """What the given columns read, in a fixed number of queries whatever the row count."""
+    if columns is not None:
+        selects, prefetches = set(), []
+        for column in columns:
+            select, prefetch = column.related
+            selects.update(select)
+            if prefetch == "documents":
+                prefetch = _DOCUMENTS()
+            elif prefetch == "answers":
+                prefetch = (
+                    Prefetch("answers", queryset=Answer.objects.select_related("question")),
+                )
+            elif prefetch == "tags":
+                prefetch = (Prefetch("tags", queryset=Tag.objects.order_by("label")),)
+            prefetches.extend(p for p in prefetch if p not in prefetches)
+        return queryset.select_related(
+            "candidate",
+            "program",
+            "program__centre",
+            "program__commission",
+            "campaign",
+            *sorted(selects),
+        ).prefetch_related(*prefetches)
     return queryset.select_related(
         "candidate",
         "candidate__personal_information",
         "candidate__personal_information__nationality",
+        "candidate__personal_information__birth_country",
+        "candidate__personal_information__birth_commune",
+        "candidate__address",
+        "candidate__address__country",
+        "candidate__address__commune",
         "candidate__baccalaureate",
         "candidate__baccalaureate__series",
+        "candidate__baccalaureate__honours",
+        "candidate__baccalaureate__country",
+        "candidate__baccalaureate__high_school",
         "program",
         "program__centre",
         "program__commission",
-    ).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("label")))
+        "program__training_type",
+        "campaign",
+        "created_by",
+    ).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("label")),
+        "candidate__local_studies",
+        "candidate__non_local_studies",
+        "candidate__internships",
+        "candidate__work_experiences",
+        Prefetch("documents", queryset=ApplicationDocument.objects.select_related("document_type")),
+        Prefetch("answers", queryset=Answer.objects.select_related("question")),
+        "notes",
+    )

@@ -250,6 +250,9 @@ def run_bulk(job_id: int) -> None:
         return
     job.status = BulkJob.Status.RUNNING
     job.save(update_fields=["status"])
+    if job.action.startswith("export_"):
+        _run_export(job)
+        return
     editable = set(
         Application.objects.filter(
             pk__in=job.application_ids, program__in=Program.objects.editable_by(job.user)
@@ -288,3 +291,77 @@ def run_bulk(job_id: int) -> None:
         target=job,
         data={"succeeded": len(job.succeeded), "refused": len(job.refused)},
     )
+
+
+EXPORT_SYNC_LIMIT = 2000
+
+
+def start_export_job(
+    *, user, fmt: str, application_ids: list[int], columns: list[str], request=None
+):
+    """Large exports are written by the worker; the page shows progress, then the file."""
+    from .models import BulkJob
+    from .tasks import run_bulk_job
+
+    job = BulkJob.objects.create(
+        user=user,
+        action=f"export_{fmt}",
+        params={"columns": columns},
+        application_ids=list(application_ids),
+    )
+    record(
+        "review.export",
+        actor=user,
+        data={"format": fmt, "columns": columns, "background": True},
+        request=request,
+    )
+    transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
+    return job
+
+
+def _run_export(job) -> None:
+    import csv
+    import io
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .columns import BY_KEY, with_column_data
+    from .exports import xlsx_bytes
+    from .models import BulkJob
+
+    columns = [BY_KEY[k] for k in job.params.get("columns", []) if k in BY_KEY]
+    fmt = job.action.removeprefix("export_")
+    queryset = with_column_data(
+        Application.objects.filter(pk__in=job.application_ids), columns
+    ).order_by("pk")
+
+    def rows():
+        for application in queryset.iterator(chunk_size=500):
+            yield [neutralise(c.value(application)) for c in columns]
+            job.done += 1
+            if job.done % 500 == 0:
+                BulkJob.objects.filter(pk=job.pk).update(done=job.done)
+
+    with translation.override(job.user.preferred_language):
+        header = [str(c.label) for c in columns]
+        if fmt == "xlsx":
+            content = xlsx_bytes(header, rows())
+        else:
+            text = io.StringIO()
+            writer = csv.writer(text, delimiter=";")
+            writer.writerow(header)
+            writer.writerows(rows())
+            content = ("\ufeff" + text.getvalue()).encode()
+    name = default_storage.save(f"exports/{uuid.uuid4().hex}.{fmt}", ContentFile(content))
+    job.params = {**job.params, "file": name}
+    job.status = BulkJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["params", "status", "finished_at", "done"])
+
+
+def neutralise(value) -> str:
+    """Cells starting like a formula are prefixed so spreadsheets show them as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

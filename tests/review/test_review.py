@@ -327,10 +327,13 @@ def test_treatment_change_is_audited(client, application, manager):
 
 
 @pytest.mark.benchmark
-def test_export_of_10000_applications_memory(client, manager, program, campaign, capsys):
+def test_export_of_10000_applications_memory(
+    client, manager, program, campaign, capsys, monkeypatch
+):
     import time
     import tracemalloc
 
+    monkeypatch.setattr(services, "EXPORT_SYNC_LIMIT", 100_000)  # measure the streamed path
     _bulk_applications(program, campaign, 10_000, "X")
     client.force_login(manager)
     tracemalloc.start()
@@ -349,3 +352,51 @@ def test_export_of_10000_applications_memory(client, manager, program, campaign,
             f"\n[benchmark] CSV export of 10,000 applications: {elapsed:.1f} s, "
             f"peak {peak / 1e6:.1f} MB"
         )
+
+
+def test_about_sixty_columns_and_notes_only_for_those_who_act(client, application, manager):
+    from ecandidat.review.columns import COLUMNS
+
+    assert len(COLUMNS) >= 55
+    services.add_note(application=application, text="Strong profile", user=manager)
+    member = staff_with_role(StaffRole.COMMISSION_MEMBER, commission=application.program.commission)
+    url = (
+        reverse("staff:applications_export", args=["csv"]) + "?columns=dossier_number&columns=notes"
+    )
+    client.force_login(manager)
+    assert "Strong profile" in b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+    client.force_login(member)
+    assert "Strong profile" not in b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+
+
+def test_every_column_renders(client, application, manager):
+    from ecandidat.review.columns import COLUMNS
+
+    client.force_login(manager)
+    url = reverse("staff:applications_export", args=["xlsx"]) + "".join(
+        f"&columns={c.key}" for c in COLUMNS
+    ).replace("&", "?", 1)
+    rows = list(load_workbook(io.BytesIO(client.get(url).content)).active.values)
+    assert len(rows[0]) == len(COLUMNS) and rows[1][0] == application.candidate.username
+
+
+def test_large_exports_run_in_the_background(
+    client, application, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "EXPORT_SYNC_LIMIT", 0)
+    client.force_login(manager)
+    url = (
+        reverse("staff:applications_export", args=["xlsx"])
+        + "?columns=dossier_number&columns=last_name"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url)
+    job = BulkJob.objects.get(action="export_xlsx")
+    assert response["Location"] == reverse("staff:bulk_job", args=[job.pk])
+    progress = client.get(response["Location"]).content.decode()
+    assert reverse("staff:export_file", args=[job.pk]) in progress
+    content = b"".join(client.get(reverse("staff:export_file", args=[job.pk])).streaming_content)
+    rows = list(load_workbook(io.BytesIO(content)).active.values)
+    assert rows[1] == (application.candidate.username, application.candidate.last_name)
+    client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=application.program.centre))
+    assert client.get(reverse("staff:export_file", args=[job.pk])).status_code == 404

@@ -20,7 +20,7 @@ from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import staff_permission_required
 from ecandidat.review import services
-from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, with_column_data
+from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.review.models import BulkJob, ListPreference, Tag
 
 PAGE_SIZE = 50
@@ -60,6 +60,13 @@ def _filtered(request, preference):
     return qs, values
 
 
+def allowed_columns(user):
+    """Every column, less internal notes for those who may not act on applications."""
+    if user.has_perm(CHANGE):
+        return COLUMNS
+    return [c for c in COLUMNS if c.key not in RESTRICTED]
+
+
 def _preference(user) -> ListPreference:
     preference, _created = ListPreference.objects.get_or_create(
         user=user, defaults={"columns": DEFAULT_COLUMNS}
@@ -75,7 +82,8 @@ def application_list(request):
         if chosen and chosen != preference.columns:
             preference.columns = chosen
             preference.save(update_fields=["columns"])
-    columns = [BY_KEY[key] for key in preference.columns if key in BY_KEY] or [
+    allowed = {c.key for c in allowed_columns(request.user)}
+    columns = [BY_KEY[key] for key in preference.columns if key in allowed] or [
         BY_KEY[key] for key in DEFAULT_COLUMNS
     ]
     qs, values = _filtered(request, preference)
@@ -89,7 +97,7 @@ def application_list(request):
     sort = request.GET.get("sort", "-submitted_at")
     if sort.lstrip("-") not in sortable | {"submitted_at"}:
         sort = "-submitted_at"
-    qs = with_column_data(qs).order_by(sort, "pk")
+    qs = with_column_data(qs, columns).order_by(sort, "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     overdue_before = timezone.now() - timedelta(days=InstitutionSettings.load().overdue_days)
     rows = [
@@ -110,7 +118,7 @@ def application_list(request):
             "page": page,
             "rows": rows,
             "columns": columns,
-            "all_columns": COLUMNS,
+            "all_columns": allowed_columns(request.user),
             "chosen": {c.key for c in columns},
             "values": values,
             "sort": sort,
@@ -253,14 +261,16 @@ def bulk_start(request):
     return redirect("staff:bulk_job", pk=job.pk)
 
 
-@staff_permission_required(CHANGE)
+@staff_permission_required(VIEW)
 def bulk_job(request, pk):
     job = get_object_or_404(BulkJob, pk=pk, user=request.user)
     template = (
         "staff/applications/_bulk_progress.html" if request.htmx else "staff/applications/bulk.html"
     )
     return render(
-        request, template, {"job": job, "action": services.BULK_ACTIONS.get(job.action, job.action)}
+        request,
+        template,
+        {"job": job, "action": services.BULK_ACTIONS.get(job.action) or _("Export")},
     )
 
 
@@ -269,20 +279,26 @@ class _Echo:
         return value
 
 
-def neutralise(value) -> str:
-    """Cells starting like a formula are prefixed so spreadsheets show them as text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @staff_permission_required(VIEW)
 @require_http_methods(["GET"])
 def export(request, fmt):
     preference = _preference(request.user)
-    keys = [k for k in request.GET.getlist("columns") if k in BY_KEY] or preference.columns
-    columns = [BY_KEY[k] for k in keys if k in BY_KEY]
+    allowed = {c.key for c in allowed_columns(request.user)}
+    keys = [k for k in request.GET.getlist("columns") if k in allowed] or [
+        k for k in preference.columns if k in allowed
+    ]
+    columns = [BY_KEY[k] for k in keys]
     qs, _values = _filtered(request, preference)
-    rows = with_column_data(qs).order_by("pk").iterator(chunk_size=500)
+    if fmt in ("csv", "xlsx") and qs.count() > services.EXPORT_SYNC_LIMIT:
+        job = services.start_export_job(
+            user=request.user,
+            fmt=fmt,
+            application_ids=list(qs.values_list("pk", flat=True)),
+            columns=keys,
+            request=request,
+        )
+        return redirect("staff:bulk_job", pk=job.pk)
+    rows = with_column_data(qs, columns).order_by("pk").iterator(chunk_size=500)
     AuditEvent.objects.create(
         actor=request.user,
         actor_label=request.user.get_username(),
@@ -296,7 +312,7 @@ def export(request, fmt):
         def lines():
             yield "\ufeff" + writer.writerow(header)
             for application in rows:
-                yield writer.writerow([neutralise(c.value(application)) for c in columns])
+                yield writer.writerow([services.neutralise(c.value(application)) for c in columns])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="applications.csv"'
@@ -304,7 +320,9 @@ def export(request, fmt):
     if fmt == "xlsx":
         from ecandidat.review.exports import xlsx_bytes
 
-        content = xlsx_bytes(header, ([neutralise(c.value(a)) for c in columns] for a in rows))
+        content = xlsx_bytes(
+            header, ([services.neutralise(c.value(a)) for c in columns] for a in rows)
+        )
         response = HttpResponse(
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -431,3 +449,20 @@ def download(request):
     response = HttpResponse(out.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="applications.zip"'
     return response
+
+
+@staff_permission_required(VIEW)
+def export_file(request, pk):
+    """The file of a finished background export, for the person who asked for it only."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    job = get_object_or_404(BulkJob, pk=pk, user=request.user, action__startswith="export_")
+    name = job.params.get("file")
+    if not name:
+        raise Http404
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=f"applications.{name.rsplit('.', 1)[-1]}",
+    )

@@ -37,6 +37,7 @@ urlpatterns = [
     path("applications/bulk/", applications.bulk_start, name="bulk_start"),
     path("applications/download/", applications.download, name="applications_download"),
     path("applications/bulk/<int:pk>/", applications.bulk_job, name="bulk_job"),
+    path("applications/exports/<int:pk>/", applications.export_file, name="export_file"),
     path("applications/<int:pk>/", applications.application_detail, name="application"),
     path(
         "applications/<int:pk>/<str:action>/",
