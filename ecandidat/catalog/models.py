@@ -302,6 +302,11 @@ class Program(LabelledModel, Milestones):
     treatment = models.CharField(
         _("treatment"), max_length=12, choices=Treatment.choices, default=Treatment.CONTROLLED
     )
+    complementary_auto = models.BooleanField(
+        _("promote from the complementary list automatically"),
+        default=True,
+        help_text=_("Each withdrawal offers the place to the first candidate by rank."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ProgramQuerySet.as_manager()

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from ecandidat.applications.models import Application
 from ecandidat.catalog.models import Centre
 
+from .enums import DecisionKind
+
 
 class Tag(models.Model):
     """A coloured label, defined centrally (no centre) or for one centre."""
@@ -101,3 +103,115 @@ class BulkJob(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
+
+
+class DecisionType(models.Model):
+    """A kind of decision as the institution words it (labels, email, flags)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=DecisionKind.choices)
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    final = models.BooleanField(_("final"), default=True)
+    registration = models.BooleanField(_("confirming creates a registration export"), default=False)
+    show_comment = models.BooleanField(_("the comment is shown to the candidate"), default=True)
+    email_fr = models.TextField(
+        _("email on validation (French)"),
+        blank=True,
+        help_text=_(
+            "Variables: {first_name} {last_name} {program} {decision} {comment} {deadline} {rank}"
+        ),
+    )
+    email_en = models.TextField(_("email on validation (English)"), blank=True)
+    centre = models.ForeignKey(
+        Centre,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="decision_types",
+        verbose_name=_("centre"),
+    )
+    in_service = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        verbose_name = _("decision type")
+        verbose_name_plural = _("decision types")
+        ordering = ["kind", "label_fr"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return (
+            self.label_fr
+            if (get_language() or "fr").startswith("fr")
+            else (self.label_en or self.label_fr)
+        )
+
+
+class DecisionReason(models.Model):
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    in_service = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        verbose_name = _("decision reason")
+        verbose_name_plural = _("decision reasons")
+        ordering = ["label_fr"]
+
+    def __str__(self):
+        from django.utils.translation import get_language
+
+        return (
+            self.label_fr
+            if (get_language() or "fr").startswith("fr")
+            else (self.label_en or self.label_fr)
+        )
+
+
+class DecisionQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(validated_at__isnull=False)
+
+
+class Decision(models.Model):
+    """One decision entered on an application; never modified once validated. The latest
+    validated decision of an application is the one that counts."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
+    decision_type = models.ForeignKey(DecisionType, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(
+        DecisionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    preselection_at = models.DateTimeField(_("preselection date and time"), null=True, blank=True)
+    preselection_place = models.CharField(_("preselection place"), max_length=200, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    appeal = models.BooleanField(_("appeal"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validated_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(_("publication scheduled at"), null=True, blank=True)
+    automatic = models.CharField(max_length=20, blank=True)  # "promotion", "direct_access"…
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-entered_at", "-id"]
+
+    def __str__(self):
+        return f"{self.application_id}: {self.decision_type_id}"
+
+    @property
+    def kind(self) -> str:
+        return self.decision_type.kind

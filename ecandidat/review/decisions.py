@@ -1,0 +1,446 @@
+"""Decisions: entered by a commission, validated (published), answered by the candidate;
+withdrawals promote the complementary list.
+
+Capacity and ranks are decided under a row lock on the program, so concurrent withdrawals
+never promote the same candidate twice nor go beyond the capacity.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.models import Application
+from ecandidat.audit.services import record
+from ecandidat.catalog.models import Program
+from ecandidat.notifications.services import send_email
+
+from .enums import CandidateAnswer, DecisionKind
+from .models import Decision, DecisionReason, DecisionType
+
+REVIEWABLE = (FileStatus.RECEIVED, FileStatus.COMPLETE)
+
+
+class DecisionError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def latest_validated(application) -> Decision | None:
+    return (
+        application.decisions.validated()
+        .select_related("decision_type", "reason")
+        .order_by("-validated_at", "-id")
+        .first()
+    )
+
+
+def latest_validated_subquery(field: str = "pk"):
+    return Subquery(
+        Decision.objects.filter(application=OuterRef("pk"), validated_at__isnull=False)
+        .order_by("-validated_at", "-id")
+        .values(field)[:1]
+    )
+
+
+def default_type(kind: str) -> DecisionType:
+    return (
+        DecisionType.objects.filter(kind=kind, in_service=True, centre__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def types_for(application) -> "list[DecisionType]":
+    return DecisionType.objects.filter(in_service=True).filter(
+        centre__isnull=True
+    ) | DecisionType.objects.filter(in_service=True, centre=application.program.centre_id)
+
+
+@transaction.atomic
+def enter_decision(
+    *,
+    application_id: int,
+    decision_type: DecisionType,
+    user,
+    reason: DecisionReason | None = None,
+    rank: int | None = None,
+    preselection_at=None,
+    preselection_place: str = "",
+    comment: str = "",
+    appeal: bool = False,
+    publish_at=None,
+    request=None,
+) -> Decision:
+    application = (
+        Application.objects.select_for_update().select_related("program").get(pk=application_id)
+    )
+    if application.file_status not in REVIEWABLE:
+        raise DecisionError(_("A decision is entered once the application is transmitted."))
+    if decision_type.centre_id not in (None, application.program.centre_id):
+        raise DecisionError(_("This decision type belongs to another centre."))
+    if decision_type.kind == DecisionKind.UNFAVOURABLE and reason is None:
+        raise DecisionError(_("An unfavourable decision needs a reason."))
+    if decision_type.kind == DecisionKind.COMPLEMENTARY_LIST and not rank:
+        raise DecisionError(_("A complementary-list decision needs a rank."))
+    if decision_type.kind == DecisionKind.PRESELECTION and preselection_at is None:
+        raise DecisionError(_("A preselection needs its date and time."))
+    if application.answer:
+        raise DecisionError(_("The candidate has already answered a favourable decision."))
+    decision = Decision.objects.create(
+        application=application,
+        decision_type=decision_type,
+        reason=reason,
+        rank=rank,
+        preselection_at=preselection_at,
+        preselection_place=preselection_place,
+        comment=comment.strip(),
+        appeal=appeal,
+        entered_by=user,
+        publish_at=publish_at,
+    )
+    record(
+        "decision.entered",
+        actor=user,
+        target=application,
+        data={"decision": decision.pk, "type": decision_type.code, "rank": rank},
+        request=request,
+    )
+    return decision
+
+
+def _deadline_for(application, now, *, promoted: bool) -> datetime | None:
+    program = application.program
+    tz = timezone.get_current_timezone()
+    if promoted and program.complementary_confirmation_days:
+        return now + timedelta(days=program.complementary_confirmation_days)
+    if program.confirmation_deadline:
+        return timezone.make_aware(
+            datetime.combine(program.confirmation_deadline, time(23, 59, 59)), tz
+        )
+    if program.confirmation_days:
+        return now + timedelta(days=program.confirmation_days)
+    return None
+
+
+def _email_decision(application, decision: Decision) -> None:
+    candidate = application.candidate
+    language = candidate.preferred_language
+    with translation.override(language):
+        deadline = (
+            date_format(timezone.localtime(application.confirmation_deadline), "DATETIME_FORMAT")
+            if application.confirmation_deadline
+            else ""
+        )
+        variables = {
+            "first_name": candidate.first_name,
+            "last_name": candidate.last_name,
+            "program": application.program.label,
+            "decision": decision.decision_type.label,
+            "comment": decision.comment if decision.decision_type.show_comment else "",
+            "deadline": deadline,
+            "rank": decision.rank or "",
+        }
+        custom = (
+            decision.decision_type.email_fr if language == "fr" else decision.decision_type.email_en
+        )
+        try:
+            body = custom.format(**variables) if custom else ""
+        except (KeyError, IndexError, ValueError):
+            body = ""  # a broken template must not block publication: the default text is used
+    send_email(
+        "decision_published",
+        to=candidate.email,
+        user=candidate,
+        language=language,
+        context={
+            **variables,
+            "dossier_number": candidate.dossier_number,
+            "kind": decision.decision_type.kind,
+            "reason": str(decision.reason) if decision.reason_id else "",
+            "custom_body": body,
+            "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
+        },
+    )
+
+
+@transaction.atomic
+def validate_decision(*, decision_id: int, user, request=None, now=None) -> Decision:
+    """Publish an entered decision. Idempotent: validating twice changes nothing."""
+    now = now or timezone.now()
+    decision = (
+        Decision.objects.select_for_update().select_related("decision_type").get(pk=decision_id)
+    )
+    if decision.validated_at is not None:
+        return decision
+    application = (
+        Application.objects.select_for_update()
+        .select_related("program", "candidate")
+        .get(pk=decision.application_id)
+    )
+    if application.answer:
+        raise DecisionError(_("The candidate has already answered a favourable decision."))
+    decision.validated_by = user
+    decision.validated_at = now
+    decision.save(update_fields=["validated_by", "validated_at"])
+    fields = ["confirmation_deadline"]
+    if decision.decision_type.kind == DecisionKind.FAVOURABLE:
+        application.confirmation_deadline = _deadline_for(
+            application, now, promoted=decision.automatic == "promotion"
+        )
+    else:
+        application.confirmation_deadline = None
+    application.save(update_fields=fields)
+    record(
+        "decision.validated",
+        actor=user,
+        target=application,
+        data={"decision": decision.pk, "type": decision.decision_type.code},
+        request=request,
+    )
+    _email_decision(application, decision)
+    return decision
+
+
+def publish_due(now=None) -> int:
+    """Periodic job: validate the decisions whose scheduled publication time has come."""
+    now = now or timezone.now()
+    count = 0
+    for decision_id in Decision.objects.filter(
+        validated_at__isnull=True, publish_at__isnull=False, publish_at__lte=now
+    ).values_list("pk", flat=True):
+        try:
+            validate_decision(decision_id=decision_id, user=None, now=now)
+            count += 1
+        except DecisionError:
+            continue
+    return count
+
+
+def _alert_commission(application, key: str) -> None:
+    commission = application.program.commission
+    wanted = {
+        "commission_confirmation": commission.alert_on_confirmation,
+        "commission_withdrawal": commission.alert_on_withdrawal,
+        "commission_promotion": commission.alert_on_withdrawal,
+    }[key]
+    if not (wanted and commission.contact_email):
+        return
+    send_email(
+        key,
+        to=commission.contact_email,
+        language=settings.LANGUAGE_CODE,
+        context={
+            "program": application.program.label,
+            "dossier_number": application.candidate.dossier_number,
+            "last_name": application.candidate.last_name,
+            "first_name": application.candidate.first_name,
+            "link": settings.SITE_URL + f"/staff/applications/{application.pk}/",
+        },
+    )
+
+
+def answer(*, application_id: int, value: str, user, reason: str = "", request=None, now=None):
+    """The candidate confirms or withdraws. Idempotent and safe under concurrency."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("program", "program__commission", "candidate")
+            .get(pk=application_id)
+        )
+        if application.answer:
+            if application.answer == value:
+                return application  # a double click or a second tab
+            raise DecisionError(_("You have already answered."))
+        decision = latest_validated(application)
+        if decision is None or decision.decision_type.kind != DecisionKind.FAVOURABLE:
+            raise DecisionError(_("There is no offer to answer."))
+        if (
+            value == CandidateAnswer.CONFIRMED
+            and application.confirmation_deadline
+            and now > application.confirmation_deadline
+        ):
+            raise DecisionError(_("The confirmation deadline has passed."))
+        application.answer = value
+        application.answered_at = now
+        application.withdrawal_reason = (
+            reason.strip()[:2000] if value == CandidateAnswer.WITHDRAWN else ""
+        )
+        application.save(update_fields=["answer", "answered_at", "withdrawal_reason"])
+        record(
+            f"application.{value}",
+            actor=user,
+            target=application,
+            data={"automatic": user is None},
+            request=request,
+        )
+        send_email(
+            f"application_{value}",
+            to=application.candidate.email,
+            user=application.candidate,
+            language=application.candidate.preferred_language,
+            context={
+                "first_name": application.candidate.first_name,
+                "last_name": application.candidate.last_name,
+                "dossier_number": application.candidate.dossier_number,
+                "program": application.program.label,
+                "automatic": user is None,
+                "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
+            },
+        )
+        _alert_commission(
+            application,
+            "commission_confirmation"
+            if value == CandidateAnswer.CONFIRMED
+            else "commission_withdrawal",
+        )
+    if value == CandidateAnswer.WITHDRAWN and application.program.complementary_auto:
+        promote_next(
+            program_id=application.program_id, campaign_id=application.campaign_id, now=now
+        )
+    return application
+
+
+def offers_held(program_id: int, campaign_id: int):
+    """Applications holding a place: latest validated decision favourable, not withdrawn."""
+    return (
+        Application.objects.filter(program_id=program_id, campaign_id=campaign_id)
+        .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
+        .filter(latest_kind=DecisionKind.FAVOURABLE)
+        .exclude(answer=CandidateAnswer.WITHDRAWN)
+    )
+
+
+@transaction.atomic
+def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application | None:
+    """Offer a place to the first candidate by rank on the complementary list, if the
+    capacity allows. One call promotes at most one candidate."""
+    now = now or timezone.now()
+    program = Program.objects.select_for_update().get(pk=program_id)
+    if (
+        program.capacity is not None
+        and offers_held(program_id, campaign_id).count() >= program.capacity
+    ):
+        return None
+    pending_favourable = Decision.objects.filter(
+        application=OuterRef("pk"), validated_at__isnull=True
+    )
+    candidate_application = (
+        Application.objects.filter(program_id=program_id, campaign_id=campaign_id, answer="")
+        .exclude(file_status=FileStatus.CANCELLED)
+        .annotate(
+            latest_kind=latest_validated_subquery("decision_type__kind"),
+            latest_rank=latest_validated_subquery("rank"),
+            has_pending=Exists(pending_favourable),
+        )
+        .filter(latest_kind=DecisionKind.COMPLEMENTARY_LIST)
+        .order_by("latest_rank", "pk")
+        .first()
+    )
+    if candidate_application is None:
+        return None
+    favourable = default_type(DecisionKind.FAVOURABLE)
+    decision = Decision.objects.create(
+        application=candidate_application,
+        decision_type=favourable,
+        comment="",
+        automatic="promotion",
+        entered_by=None,
+    )
+    record(
+        "decision.promoted",
+        target=candidate_application,
+        data={"decision": decision.pk, "program": program.code},
+    )
+    validate_decision(decision_id=decision.pk, user=None, now=now)
+    _alert_commission(candidate_application, "commission_promotion")
+    return candidate_application
+
+
+def auto_withdraw(now=None) -> int:
+    """Periodic job: favourable offers not confirmed by their deadline are withdrawn."""
+    now = now or timezone.now()
+    expired = (
+        Application.objects.filter(answer="", confirmation_deadline__lt=now)
+        .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
+        .filter(latest_kind=DecisionKind.FAVOURABLE)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for application_id in list(expired):
+        try:
+            answer(
+                application_id=application_id, value=CandidateAnswer.WITHDRAWN, user=None, now=now
+            )
+            count += 1
+        except DecisionError:
+            continue
+    return count
+
+
+def remind_confirmation(now=None, days: int | None = None) -> int:
+    """Periodic job: remind candidates N days before their confirmation deadline, once."""
+    now = now or timezone.now()
+    days = settings.CONFIRMATION_REMINDER_DAYS if days is None else days
+    due = (
+        Application.objects.filter(
+            answer="",
+            confirmation_reminder_sent_at__isnull=True,
+            confirmation_deadline__gt=now,
+            confirmation_deadline__lte=now + timedelta(days=days),
+        )
+        .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
+        .filter(latest_kind=DecisionKind.FAVOURABLE)
+        .select_related("candidate", "program")
+    )
+    count = 0
+    for application in due:
+        if Application.objects.filter(
+            pk=application.pk, confirmation_reminder_sent_at__isnull=True
+        ).update(confirmation_reminder_sent_at=now):
+            candidate = application.candidate
+            with translation.override(candidate.preferred_language):
+                deadline = date_format(
+                    timezone.localtime(application.confirmation_deadline), "DATETIME_FORMAT"
+                )
+            send_email(
+                "confirmation_reminder",
+                to=candidate.email,
+                user=candidate,
+                language=candidate.preferred_language,
+                context={
+                    "first_name": candidate.first_name,
+                    "last_name": candidate.last_name,
+                    "dossier_number": candidate.dossier_number,
+                    "program": application.program.label,
+                    "deadline": deadline,
+                    "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
+                },
+            )
+            record("application.confirmation_reminder", target=application)
+            count += 1
+    return count
+
+
+@transaction.atomic
+def validate_direct_access(*, application_id: int, user, request=None) -> Decision:
+    """Direct access (accès de droit): a validated favourable decision at once."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.treatment != "direct":
+        raise DecisionError(_("Set the treatment to direct access first."))
+    decision = enter_decision(
+        application_id=application.pk,
+        decision_type=default_type(DecisionKind.FAVOURABLE),
+        user=user,
+        request=request,
+    )
+    decision.automatic = "direct_access"
+    decision.save(update_fields=["automatic"])
+    return validate_decision(decision_id=decision.pk, user=user, request=request)

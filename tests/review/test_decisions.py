@@ -1,0 +1,283 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ecandidat.accounts.enums import StaffRole
+from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.models import Application
+from ecandidat.audit.models import AuditEvent
+from ecandidat.notifications.models import OutboxEmail
+from ecandidat.notifications.services import render_email
+from ecandidat.review import decisions
+from ecandidat.review.enums import CandidateAnswer, DecisionKind
+from ecandidat.review.models import DecisionReason, DecisionType
+from tests.factories import UserFactory, staff_with_role
+
+pytestmark = pytest.mark.django_db
+
+TYPES = {
+    DecisionKind.FAVOURABLE: "FAV",
+    DecisionKind.UNFAVOURABLE: "DEF",
+    DecisionKind.WAITING_LIST: "LA",
+    DecisionKind.COMPLEMENTARY_LIST: "LC",
+    DecisionKind.PRESELECTION: "PRE",
+}
+
+
+@pytest.fixture(autouse=True)
+def decision_types(db):
+    # Seeded by a migration; recreated here after transactional tests flushed the table.
+    for kind, code in TYPES.items():
+        DecisionType.objects.get_or_create(
+            code=code, defaults={"kind": kind, "label_fr": code, "label_en": code}
+        )
+    DecisionReason.objects.get_or_create(
+        label_fr="Dossier insuffisant", defaults={"label_en": "Insufficient"}
+    )
+
+
+def type_of(kind):
+    return DecisionType.objects.get(code=TYPES[kind])
+
+
+def received(program, campaign, n=1):
+    apps = []
+    for _ in range(n):
+        apps.append(
+            Application.objects.create(
+                candidate=UserFactory(),
+                program=program,
+                campaign=campaign,
+                treatment="controlled",
+                file_status=FileStatus.RECEIVED,
+                submitted_at=timezone.now(),
+            )
+        )
+    return apps
+
+
+@pytest.fixture
+def manager(program):
+    return staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
+
+
+def decide(application, kind, user, **kwargs):
+    if kind == DecisionKind.UNFAVOURABLE:
+        kwargs.setdefault("reason", DecisionReason.objects.first())
+    if kind == DecisionKind.PRESELECTION:
+        kwargs.setdefault("preselection_at", timezone.now() + timedelta(days=3))
+    decision = decisions.enter_decision(
+        application_id=application.pk, decision_type=type_of(kind), user=user, **kwargs
+    )
+    return decisions.validate_decision(decision_id=decision.pk, user=user)
+
+
+@pytest.mark.parametrize(
+    ("kind", "missing", "message"),
+    [
+        (DecisionKind.UNFAVOURABLE, {"reason": None}, "needs a reason"),
+        (DecisionKind.COMPLEMENTARY_LIST, {"rank": None}, "needs a rank"),
+        (DecisionKind.PRESELECTION, {"preselection_at": None}, "date and time"),
+    ],
+)
+def test_required_details(program, campaign, manager, kind, missing, message):
+    (application,) = received(program, campaign)
+    with pytest.raises(decisions.DecisionError, match=message):
+        decisions.enter_decision(
+            application_id=application.pk, decision_type=type_of(kind), user=manager, **missing
+        )
+
+
+def test_entered_decisions_are_invisible_until_validated(program, campaign, manager):
+    program.confirmation_days = 8
+    program.save()
+    (application,) = received(program, campaign)
+    decision = decisions.enter_decision(
+        application_id=application.pk, decision_type=type_of(DecisionKind.FAVOURABLE), user=manager
+    )
+    assert decisions.latest_validated(application) is None
+    assert not OutboxEmail.objects.filter(template="decision_published").exists()
+    decisions.validate_decision(decision_id=decision.pk, user=manager)
+    decisions.validate_decision(decision_id=decision.pk, user=manager)  # idempotent
+    assert decisions.latest_validated(application) == decision
+    assert OutboxEmail.objects.filter(template="decision_published").count() == 1
+    application.refresh_from_db()
+    assert application.confirmation_deadline is not None
+
+
+def test_scheduled_publication(program, campaign, manager):
+    (application,) = received(program, campaign)
+    later = timezone.now() + timedelta(hours=2)
+    decisions.enter_decision(
+        application_id=application.pk,
+        decision_type=type_of(DecisionKind.FAVOURABLE),
+        user=manager,
+        publish_at=later,
+    )
+    assert decisions.publish_due(now=later - timedelta(seconds=1)) == 0
+    assert decisions.publish_due(now=later) == 1
+    assert decisions.latest_validated(application) is not None
+
+
+@pytest.mark.parametrize("value", [CandidateAnswer.CONFIRMED, CandidateAnswer.WITHDRAWN])
+def test_candidate_answers_once(program, campaign, manager, value):
+    (application,) = received(program, campaign)
+    decide(application, DecisionKind.FAVOURABLE, manager)
+    decisions.answer(
+        application_id=application.pk,
+        value=value,
+        user=application.candidate,
+        reason="Another offer",
+    )
+    decisions.answer(
+        application_id=application.pk, value=value, user=application.candidate
+    )  # idempotent
+    application.refresh_from_db()
+    assert application.answer == value
+    assert AuditEvent.objects.filter(action=f"application.{value}").count() == 1
+    assert OutboxEmail.objects.filter(template=f"application_{value}").count() == 1
+    other = (
+        CandidateAnswer.WITHDRAWN
+        if value == CandidateAnswer.CONFIRMED
+        else CandidateAnswer.CONFIRMED
+    )
+    with pytest.raises(decisions.DecisionError):
+        decisions.answer(application_id=application.pk, value=other, user=application.candidate)
+
+
+def test_no_answer_without_a_favourable_decision(program, campaign, manager):
+    (application,) = received(program, campaign)
+    decide(application, DecisionKind.UNFAVOURABLE, manager)
+    with pytest.raises(decisions.DecisionError):
+        decisions.answer(
+            application_id=application.pk,
+            value=CandidateAnswer.CONFIRMED,
+            user=application.candidate,
+        )
+
+
+@pytest.mark.parametrize(("offset", "allowed"), [(-1, True), (1, False)])
+def test_confirmation_deadline_edges(program, campaign, manager, offset, allowed):
+    program.confirmation_days = 8
+    program.save()
+    (application,) = received(program, campaign)
+    decide(application, DecisionKind.FAVOURABLE, manager)
+    application.refresh_from_db()
+    moment = application.confirmation_deadline + timedelta(seconds=offset)
+    if allowed:
+        decisions.answer(
+            application_id=application.pk,
+            value=CandidateAnswer.CONFIRMED,
+            user=application.candidate,
+            now=moment,
+        )
+    else:
+        with pytest.raises(decisions.DecisionError, match="deadline"):
+            decisions.answer(
+                application_id=application.pk,
+                value=CandidateAnswer.CONFIRMED,
+                user=application.candidate,
+                now=moment,
+            )
+
+
+def test_three_withdrawals_promote_ranks_1_2_3_in_order(program, campaign, manager):
+    program.capacity = 1
+    program.confirmation_days = 8
+    program.complementary_confirmation_days = 3
+    program.save()
+    admitted, first, second, third = received(program, campaign, 4)
+    decide(admitted, DecisionKind.FAVOURABLE, manager)
+    for rank, application in [(2, second), (1, first), (3, third)]:
+        decide(application, DecisionKind.COMPLEMENTARY_LIST, manager, rank=rank)
+    # Capacity is full: nobody is promoted until someone withdraws.
+    assert decisions.promote_next(program_id=program.pk, campaign_id=campaign.pk) is None
+    order = []
+    holder = admitted
+    for _ in range(3):
+        decisions.answer(
+            application_id=holder.pk, value=CandidateAnswer.WITHDRAWN, user=holder.candidate
+        )
+        promoted = [
+            a
+            for a in (first, second, third)
+            if decisions.latest_validated(a).decision_type.kind == DecisionKind.FAVOURABLE
+            and a.pk not in order
+        ]
+        assert len(promoted) == 1
+        order.append(promoted[0].pk)
+        holder = promoted[0]
+        holder.refresh_from_db()
+        assert holder.confirmation_deadline is not None
+    assert order == [first.pk, second.pk, third.pk]
+    assert AuditEvent.objects.filter(action="decision.promoted").count() == 3
+    # Nobody is left: a fourth withdrawal promotes no one.
+    decisions.answer(application_id=third.pk, value=CandidateAnswer.WITHDRAWN, user=third.candidate)
+    assert AuditEvent.objects.filter(action="decision.promoted").count() == 3
+
+
+def test_automatic_withdrawal_then_promotion(program, campaign, manager):
+    program.capacity = 1
+    program.confirmation_days = 2
+    program.save()
+    admitted, waiting = received(program, campaign, 2)
+    decide(admitted, DecisionKind.FAVOURABLE, manager)
+    decide(waiting, DecisionKind.COMPLEMENTARY_LIST, manager, rank=1)
+    later = timezone.now() + timedelta(days=3)
+    assert decisions.auto_withdraw(now=later) == 1
+    admitted.refresh_from_db()
+    assert admitted.answer == CandidateAnswer.WITHDRAWN
+    assert decisions.latest_validated(waiting).decision_type.kind == DecisionKind.FAVOURABLE
+    assert "did not answer" in OutboxEmail.objects.get(template="application_withdrawn").body_text
+
+
+def test_confirmation_reminder_once(program, campaign, manager):
+    program.confirmation_days = 8
+    program.save()
+    (application,) = received(program, campaign)
+    decide(application, DecisionKind.FAVOURABLE, manager)
+    soon = timezone.now() + timedelta(days=7)
+    assert decisions.remind_confirmation(now=timezone.now(), days=2) == 0
+    assert decisions.remind_confirmation(now=soon, days=2) == 1
+    assert decisions.remind_confirmation(now=soon, days=2) == 0
+
+
+def test_direct_access_creates_a_validated_favourable_decision(program, campaign, manager):
+    (application,) = received(program, campaign)
+    with pytest.raises(decisions.DecisionError):
+        decisions.validate_direct_access(application_id=application.pk, user=manager)
+    Application.objects.filter(pk=application.pk).update(treatment="direct")
+    decision = decisions.validate_direct_access(application_id=application.pk, user=manager)
+    assert decision.validated_at and decision.automatic == "direct_access"
+    assert decisions.latest_validated(application).decision_type.kind == DecisionKind.FAVOURABLE
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("kind", ["favourable", "unfavourable", "complementary_list"])
+def test_decision_email_in_both_languages(language, kind):
+    context = {
+        "first_name": "Laurent",
+        "last_name": "LEBRUN",
+        "dossier_number": "RUU99UM3",
+        "program": "Master Informatique",
+        "decision": "X",
+        "comment": "",
+        "reason": "Dossier insuffisant",
+        "deadline": "12/02/2027",
+        "rank": 2,
+        "custom_body": "",
+        "kind": kind,
+        "link": "http://testserver/x/",
+    }
+    subject, text, _html = render_email("decision_published", context, language)
+    assert "Master Informatique" in subject
+    expected = {
+        ("fr", "favourable"): "Confirmez",
+        ("en", "favourable"): "Confirm or withdraw",
+        ("fr", "unfavourable"): "Motif",
+        ("en", "unfavourable"): "Reason",
+        ("fr", "complementary_list"): "liste complémentaire",
+        ("en", "complementary_list"): "complementary list",
+    }[(language, kind)]
+    assert expected in text
