@@ -35,6 +35,8 @@ _CENTRAL = _crud(_CATALOG) | {
     "applications.add_application",
     "applications.change_application",
     "dossier.change_candidate_dossier",
+    "review.add_decision",
+    "review.change_decision",
     "notifications.view_outboxemail",
     "audit.view_auditevent",
 }
@@ -46,13 +48,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         _crud(_CATALOG, ("view",))
         | _crud(["program", "commission", "documenttype", "question"], ("add", "change"))
         | {"catalog.change_centre", "dossier.view_candidate_dossier"}
-        | {"applications.change_application"}
+        | {"applications.change_application", "review.add_decision", "review.change_decision"}
     ),
     StaffRole.COMMISSION_MEMBER: _crud(
         ["program", "commission", "centre", "trainingtype"], ("view",)
     ),
     StaffRole.CANDIDATE_MANAGER: {"dossier.view_candidate_dossier", "applications.add_application"},
     "candidate_manager:edit": {"dossier.change_candidate_dossier"},
+    "commission_member:decide": {"review.add_decision"},
 }
 
 

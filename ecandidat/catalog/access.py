@@ -14,6 +14,8 @@ from ecandidat.accounts.enums import GLOBAL_ROLES, StaffRole
 
 # A candidate manager whose assignment allows editing dossiers and accounts.
 CANDIDATE_EDITOR = "candidate_manager:edit"
+# A commission member allowed to enter decisions (not to validate them).
+DECIDING_MEMBER = "commission_member:decide"
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,14 @@ def scope_of(user) -> StaffScope:
     roles, centres, managed, member = set(), set(), set(), set()
     if user.is_superuser:
         roles.add(StaffRole.ADMINISTRATOR)
-    for role, centre_id, commission_id, can_edit in RoleAssignment.objects.filter(
+    for role, centre_id, commission_id, can_edit, can_decide in RoleAssignment.objects.filter(
         user=user
-    ).values_list("role", "centre_id", "commission_id", "can_edit"):
+    ).values_list("role", "centre_id", "commission_id", "can_edit", "can_decide"):
         roles.add(role)
         if role == StaffRole.CANDIDATE_MANAGER and can_edit:
             roles.add(CANDIDATE_EDITOR)
+        if role == StaffRole.COMMISSION_MEMBER and can_decide:
+            roles.add(DECIDING_MEMBER)
         if role == StaffRole.CENTRE_MANAGER:
             if commission_id:
                 managed.add(commission_id)

@@ -23,6 +23,8 @@ from ecandidat.notifications.services import send_email
 from .enums import CandidateAnswer, DecisionKind
 from .models import Decision, DecisionReason, DecisionType
 
+__all__ = ["Decision", "DecisionReason", "DecisionType"]
+
 REVIEWABLE = (FileStatus.RECEIVED, FileStatus.COMPLETE)
 
 

@@ -211,6 +211,13 @@ BULK_ACTIONS = {
     "mark_complete": _("Mark the files complete"),
     "mark_incomplete": _("Mark the files incomplete"),
     "add_tag": _("Add a tag"),
+    "enter_decision": _("Enter a decision"),
+    "validate_decisions": _("Validate the entered decisions"),
+}
+# Actions on decisions need their own permission on top of the application's.
+BULK_PERMISSIONS = {
+    "enter_decision": "review.add_decision",
+    "validate_decisions": "review.change_decision",
 }
 
 
@@ -220,6 +227,8 @@ def start_bulk_job(*, user, action: str, application_ids: list[int], params: dic
 
     if action not in BULK_ACTIONS:
         raise ReviewError(_("Unknown action."))
+    if action in BULK_PERMISSIONS and not user.has_perm(BULK_PERMISSIONS[action]):
+        raise ReviewError(_("You may not do this."))
     if not application_ids:
         raise ReviewError(_("Select at least one application."))
     if len(application_ids) > BULK_LIMIT:
@@ -267,6 +276,10 @@ def run_bulk(job_id: int) -> None:
                     change_file_status(
                         application_id=application_id, action=job.action, user=job.user
                     )
+                elif job.action == "enter_decision":
+                    _bulk_enter_decision(job, application_id)
+                elif job.action == "validate_decisions":
+                    _bulk_validate(job, application_id)
                 elif job.action == "add_tag":
                     application = Application.objects.get(pk=application_id)
                     tag = tags_for(application).filter(pk=job.params.get("tag")).first()
@@ -365,3 +378,44 @@ def neutralise(value) -> str:
     """Cells starting like a formula are prefixed so spreadsheets show them as text."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _bulk_enter_decision(job, application_id: int) -> None:
+    from . import decisions
+    from .models import DecisionReason
+
+    application = Application.objects.select_related("program").get(pk=application_id)
+    decision_type = (
+        decisions.types_for(application).filter(pk=job.params.get("decision_type") or 0).first()
+    )
+    if decision_type is None:
+        raise ReviewError(_("Choose the decision."))
+    reason = DecisionReason.objects.filter(pk=job.params.get("reason") or 0).first()
+    try:
+        decisions.enter_decision(
+            application_id=application_id,
+            decision_type=decision_type,
+            user=job.user,
+            reason=reason,
+            comment=job.params.get("comment", ""),
+        )
+    except decisions.DecisionError as error:
+        raise ReviewError(error.message) from error
+
+
+def _bulk_validate(job, application_id: int) -> None:
+    from . import decisions
+    from .models import Decision
+
+    pending = list(
+        Decision.objects.filter(
+            application_id=application_id, validated_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not pending:
+        raise ReviewError(_("No decision to validate."))
+    try:
+        for decision_id in pending:
+            decisions.validate_decision(decision_id=decision_id, user=job.user)
+    except decisions.DecisionError as error:
+        raise ReviewError(error.message) from error

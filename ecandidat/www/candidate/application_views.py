@@ -18,6 +18,7 @@ from ecandidat.applications.pdf import application_pdf
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, Program
 from ecandidat.core.access import candidate_required
+from ecandidat.review.decisions import latest_validated
 
 
 def _own_application(request, pk):
@@ -90,6 +91,7 @@ def application_detail(request, pk):
         "candidate/applications/detail.html",
         {
             "application": application,
+            "decision": latest_validated(application),
             "documents": documents,
             "questions": _questions_with_answers(application),
             "editable": editable,
@@ -271,3 +273,37 @@ def document_template(request, document_type_id):
         DocumentType.objects.exclude(template=""), pk=document_type_id, in_service=True
     )
     return FileResponse(document_type.template.open("rb"), as_attachment=True)
+
+
+@candidate_required
+@require_http_methods(["GET", "POST"])
+def answer_offer(request, pk, value):
+    """Confirm or withdraw (with a confirmation step; withdrawing may give a reason)."""
+    from ecandidat.review import decisions
+    from ecandidat.review.enums import CandidateAnswer
+
+    if value not in CandidateAnswer.values:
+        raise Http404
+    application = _own_application(request, pk)
+    if request.method == "POST":
+        try:
+            decisions.answer(
+                application_id=application.pk,
+                value=value,
+                user=request.user,
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+        except decisions.DecisionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("You have confirmed your place.")
+                if value == CandidateAnswer.CONFIRMED
+                else _("You have withdrawn."),
+            )
+        return redirect("candidate:application", pk=application.pk)
+    return render(
+        request, "candidate/applications/answer.html", {"application": application, "value": value}
+    )

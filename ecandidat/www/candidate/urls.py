@@ -64,6 +64,11 @@ urlpatterns = [
     path("applications/<int:pk>/submit/", application_views.submit, name="submit"),
     path("applications/<int:pk>/cancel/", application_views.cancel, name="cancel"),
     path(
+        "applications/<int:pk>/answer/<str:value>/",
+        application_views.answer_offer,
+        name="answer_offer",
+    ),
+    path(
         "applications/<int:pk>/file.pdf", application_views.application_file, name="application_pdf"
     ),
     path("files/<int:file_id>/", application_views.own_file, name="file"),

@@ -19,9 +19,9 @@ from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import staff_permission_required
-from ecandidat.review import services
+from ecandidat.review import decisions, services
 from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
-from ecandidat.review.models import BulkJob, ListPreference, Tag
+from ecandidat.review.models import BulkJob, DecisionReason, ListPreference, Tag
 
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"
@@ -130,6 +130,8 @@ def application_list(request):
             "bulk_actions": services.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
             "document_types": DocumentType.objects.filter(in_service=True),
+            "decision_types": decisions.DecisionType.objects.filter(in_service=True),
+            "reasons": DecisionReason.objects.filter(in_service=True),
         },
     )
 
@@ -164,6 +166,11 @@ def application_detail(request, pk):
             "timeline": AuditEvent.objects.for_object(application).select_related("actor")[:100],
             "available_tags": services.tags_for(application),
             "editable": editable,
+            "decisions": application.decisions.select_related(
+                "decision_type", "reason", "entered_by", "validated_by"
+            ),
+            "decision_types": decisions.types_for(application),
+            "reasons": DecisionReason.objects.filter(in_service=True),
             "document_statuses": [
                 (DocumentStatus.VALIDATED, DocumentStatus.VALIDATED.label),
                 (DocumentStatus.REFUSED, DocumentStatus.REFUSED.label),
@@ -246,7 +253,12 @@ def application_action(request, pk, action):
 @require_POST
 def bulk_start(request):
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    params = {"tag": request.POST.get("tag", "")}
+    params = {
+        "tag": request.POST.get("tag", ""),
+        "decision_type": request.POST.get("decision_type", ""),
+        "reason": request.POST.get("reason", ""),
+        "comment": request.POST.get("comment", "")[:4000],
+    }
     try:
         job = services.start_bulk_job(
             user=request.user,
@@ -466,3 +478,82 @@ def export_file(request, pk):
         as_attachment=True,
         filename=f"applications.{name.rsplit('.', 1)[-1]}",
     )
+
+
+ENTER = "review.add_decision"
+VALIDATE = "review.change_decision"
+
+
+@staff_permission_required(ENTER)
+@require_POST
+def decision_enter(request, pk):
+    application = get_object_or_404(_visible(request.user), pk=pk)
+    decision_type = (
+        decisions.types_for(application).filter(pk=request.POST.get("decision_type") or 0).first()
+    )
+    reason = DecisionReason.objects.filter(
+        pk=request.POST.get("reason") or 0, in_service=True
+    ).first()
+    rank = request.POST.get("rank", "")
+    when = parse_datetime(request.POST.get("preselection_at", "") or "")
+    publish_at = parse_datetime(request.POST.get("publish_at", "") or "")
+    when = timezone.make_aware(when) if when and timezone.is_naive(when) else when
+    publish_at = (
+        timezone.make_aware(publish_at)
+        if publish_at and timezone.is_naive(publish_at)
+        else publish_at
+    )
+    try:
+        if decision_type is None:
+            raise decisions.DecisionError(_("Choose the decision."))
+        decisions.enter_decision(
+            application_id=application.pk,
+            decision_type=decision_type,
+            user=request.user,
+            reason=reason,
+            rank=int(rank) if rank.isdigit() else None,
+            preselection_at=when,
+            preselection_place=request.POST.get("preselection_place", "")[:200],
+            comment=request.POST.get("comment", "")[:4000],
+            appeal=request.POST.get("appeal") == "on",
+            publish_at=publish_at,
+            request=request,
+        )
+    except decisions.DecisionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The decision is entered; it is published once validated."))
+    return redirect("staff:application", pk=application.pk)
+
+
+@staff_permission_required(VALIDATE)
+@require_POST
+def decision_validate(request, pk, decision_id):
+    application, editable = _editable_application(request, pk)
+    if not editable:
+        raise Http404
+    decision = get_object_or_404(application.decisions, pk=decision_id)
+    try:
+        decisions.validate_decision(decision_id=decision.pk, user=request.user, request=request)
+    except decisions.DecisionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The decision is validated: the candidate has been told."))
+    return redirect("staff:application", pk=application.pk)
+
+
+@staff_permission_required(VALIDATE)
+@require_POST
+def direct_access(request, pk):
+    application, editable = _editable_application(request, pk)
+    if not editable:
+        raise Http404
+    try:
+        decisions.validate_direct_access(
+            application_id=application.pk, user=request.user, request=request
+        )
+    except decisions.DecisionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Direct access validated: a favourable decision is published."))
+    return redirect("staff:application", pk=application.pk)

@@ -39,6 +39,13 @@ urlpatterns = [
     path("applications/bulk/<int:pk>/", applications.bulk_job, name="bulk_job"),
     path("applications/exports/<int:pk>/", applications.export_file, name="export_file"),
     path("applications/<int:pk>/", applications.application_detail, name="application"),
+    path("applications/<int:pk>/decision/", applications.decision_enter, name="decision_enter"),
+    path(
+        "applications/<int:pk>/decision/<int:decision_id>/validate/",
+        applications.decision_validate,
+        name="decision_validate",
+    ),
+    path("applications/<int:pk>/direct-access/", applications.direct_access, name="direct_access"),
     path(
         "applications/<int:pk>/<str:action>/",
         applications.application_action,

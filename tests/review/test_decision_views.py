@@ -1,0 +1,122 @@
+import pytest
+from django.urls import reverse
+
+from ecandidat.accounts.enums import StaffRole
+from ecandidat.accounts.models import RoleAssignment
+from ecandidat.review import decisions, services
+from ecandidat.review.enums import DecisionKind
+from ecandidat.review.models import BulkJob, Decision, DecisionReason, DecisionType
+from tests.factories import CentreFactory, UserFactory, staff_with_role
+from tests.review.test_decisions import decision_types, received, type_of  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(program):
+    member = staff_with_role(StaffRole.COMMISSION_MEMBER, commission=program.commission)
+    deciding = staff_with_role(StaffRole.COMMISSION_MEMBER, commission=program.commission)
+    RoleAssignment.objects.filter(user=deciding).update(can_decide=True)
+    return {
+        "manager": staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre),
+        "member": member,
+        "deciding member": deciding,
+        "outsider": staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory()),
+        "candidate": UserFactory(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("persona", "enter", "validate"),
+    [
+        ("manager", 302, 302),
+        ("deciding member", 302, 404),
+        ("member", 404, 404),
+        ("outsider", 404, 404),
+        ("candidate", 404, 404),
+    ],
+)
+def test_who_enters_and_who_validates(client, program, campaign, people, persona, enter, validate):
+    (application,) = received(program, campaign)
+    client.force_login(people[persona])
+    response = client.post(
+        reverse("staff:decision_enter", args=[application.pk]),
+        {"decision_type": type_of(DecisionKind.FAVOURABLE).pk},
+    )
+    assert response.status_code == enter
+    decision = Decision.objects.filter(application=application).first() or decisions.enter_decision(
+        application_id=application.pk,
+        decision_type=type_of(DecisionKind.FAVOURABLE),
+        user=people["manager"],
+    )
+    response = client.post(reverse("staff:decision_validate", args=[application.pk, decision.pk]))
+    assert response.status_code == validate
+    assert (Decision.objects.get(pk=decision.pk).validated_at is not None) == (validate == 302)
+
+
+def test_candidate_sees_only_validated_decisions_and_answers(client, program, campaign, people):
+    program.confirmation_days = 8
+    program.save()
+    (application,) = received(program, campaign)
+    decision = decisions.enter_decision(
+        application_id=application.pk,
+        decision_type=type_of(DecisionKind.FAVOURABLE),
+        user=people["manager"],
+    )
+    client.force_login(application.candidate)
+    page = reverse("candidate:application", args=[application.pk])
+    assert "Confirm" not in client.get(page).content.decode()
+    decisions.validate_decision(decision_id=decision.pk, user=people["manager"])
+    html = client.get(page).content.decode()
+    assert "Favourable" in html or type_of(DecisionKind.FAVOURABLE).label in html
+    assert reverse("candidate:answer_offer", args=[application.pk, "confirmed"]) in html
+    assert (
+        client.get(
+            reverse("candidate:answer_offer", args=[application.pk, "withdrawn"])
+        ).status_code
+        == 200
+    )
+    client.post(
+        reverse("candidate:answer_offer", args=[application.pk, "withdrawn"]),
+        {"reason": "Another university"},
+    )
+    application.refresh_from_db()
+    assert (
+        application.answer == "withdrawn" and application.withdrawal_reason == "Another university"
+    )
+    other = UserFactory()
+    client.force_login(other)
+    assert (
+        client.get(
+            reverse("candidate:answer_offer", args=[application.pk, "confirmed"])
+        ).status_code
+        == 404
+    )
+
+
+def test_bulk_enter_and_validate(program, campaign, people):
+    apps = received(program, campaign, 3)
+    unfavourable = type_of(DecisionKind.UNFAVOURABLE)
+    job = services.start_bulk_job(
+        user=people["manager"],
+        action="enter_decision",
+        application_ids=[a.pk for a in apps],
+        params={"decision_type": unfavourable.pk, "reason": DecisionReason.objects.first().pk},
+    )
+    services.run_bulk(job.pk)
+    job.refresh_from_db()
+    assert len(job.succeeded) == 3
+    job = services.start_bulk_job(
+        user=people["manager"],
+        action="validate_decisions",
+        application_ids=[a.pk for a in apps],
+        params={},
+    )
+    services.run_bulk(job.pk)
+    assert all(decisions.latest_validated(a).decision_type == unfavourable for a in apps)
+    with pytest.raises(services.ReviewError):
+        services.start_bulk_job(
+            user=people["member"], action="enter_decision", application_ids=[apps[0].pk], params={}
+        )
+    assert BulkJob.objects.count() == 2
+    assert DecisionType.objects.filter(code="FAV").exists()
