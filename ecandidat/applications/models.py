@@ -67,7 +67,12 @@ class Application(models.Model):
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # The candidate's answer to a validated favourable decision.
-    answer = models.CharField(_("candidate's answer"), max_length=10, blank=True)
+    answer = models.CharField(
+        _("candidate's answer"),
+        max_length=10,
+        blank=True,
+        choices=[("confirmed", _("Confirmed")), ("withdrawn", _("Withdrawn"))],
+    )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True)
     confirmation_deadline = models.DateTimeField(_("confirmation deadline"), null=True, blank=True)

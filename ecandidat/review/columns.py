@@ -33,6 +33,12 @@ def _address(a):
     return getattr(a.candidate, "address", None)
 
 
+def _latest(a):
+    """The latest entered decision (prefetched newest first)."""
+    decisions = a.decisions.all()
+    return decisions[0] if decisions else None
+
+
 def _answer(answer) -> str:
     if answer.not_concerned:
         return str(_("Not concerned"))
@@ -237,6 +243,28 @@ COLUMNS = [
         lambda a: a.created_by.get_username() if a.created_by_id else "",
     ),
     Column("cancelled_at", _("cancelled at"), lambda a: _local(a.cancelled_at), "cancelled_at"),
+    # Decisions (the latest entered one) and the candidate's answer.
+    Column(
+        "decision", _("decision"), lambda a: _latest(a).decision_type.label if _latest(a) else ""
+    ),
+    Column(
+        "decision_validated",
+        _("decision validated"),
+        lambda a: "" if _latest(a) is None else _("Yes") if _latest(a).validated_at else _("No"),
+    ),
+    Column("decision_rank", _("rank"), lambda a: (_latest(a).rank or "") if _latest(a) else ""),
+    Column(
+        "decision_reason",
+        _("decision reason"),
+        lambda a: str(_latest(a).reason) if _latest(a) and _latest(a).reason_id else "",
+    ),
+    Column("answer", _("candidate's answer"), lambda a: a.get_answer_display(), "answer"),
+    Column(
+        "confirmation_deadline",
+        _("confirmation deadline"),
+        lambda a: _local(a.confirmation_deadline),
+        "confirmation_deadline",
+    ),
 ]
 # Columns only people allowed to read internal notes get (not commission members).
 RESTRICTED = {"notes"}
@@ -283,12 +311,24 @@ RELATED = {
     "internships": ((), ("candidate__internships",)),
     "work": ((), ("candidate__work_experiences",)),
     "documents": ((), "documents"),
+    "decision": ((), "decisions"),
     "answers": ((), "answers"),
     "notes": ((), ("notes",)),
     "tags": ((), "tags"),
     "created": (("created_by",), ()),
     "training": (("program__training_type",), ()),
 }
+
+
+def decisions_prefetch():
+    from .models import Decision
+
+    return Prefetch(
+        "decisions",
+        queryset=Decision.objects.select_related("decision_type", "reason").order_by(
+            "-entered_at", "-id"
+        ),
+    )
 
 
 def with_column_data(queryset, columns=None):
@@ -304,6 +344,8 @@ def with_column_data(queryset, columns=None):
                 prefetch = (
                     Prefetch("answers", queryset=Answer.objects.select_related("question")),
                 )
+            elif prefetch == "decisions":
+                prefetch = (decisions_prefetch(),)
             elif prefetch == "tags":
                 prefetch = (Prefetch("tags", queryset=Tag.objects.order_by("label")),)
             prefetches.extend(p for p in prefetch if p not in prefetches)

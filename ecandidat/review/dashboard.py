@@ -5,6 +5,9 @@ from django.db.models.functions import TruncDate
 
 from ecandidat.applications.enums import FileStatus
 
+from .decisions import latest_validated_subquery
+from .enums import CandidateAnswer, DecisionKind
+
 GROUPS = {
     "program": ("program_id", "program__label_fr", "program__capacity"),
     "commission": ("program__commission_id", "program__commission__label", None),
@@ -24,8 +27,18 @@ def counts_by(applications, group: str) -> list[dict]:
     annotations["direct"] = Count(
         "pk", filter=Q(treatment="direct") & ~Q(file_status=FileStatus.CANCELLED)
     )
+    for kind in DecisionKind.values:
+        annotations[f"kind_{kind}"] = Count("pk", filter=Q(latest_kind=kind))
+    annotations["validated"] = Count("pk", filter=Q(latest_kind__isnull=False))
+    annotations["confirmed"] = Count("pk", filter=Q(answer=CandidateAnswer.CONFIRMED))
+    annotations["withdrawn"] = Count("pk", filter=Q(answer=CandidateAnswer.WITHDRAWN))
     fields = [key, label] + ([capacity] if capacity else [])
-    rows = list(applications.values(*fields).annotate(**annotations).order_by(label))
+    rows = list(
+        applications.annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
+        .values(*fields)
+        .annotate(**annotations)
+        .order_by(label)
+    )
     for row in rows:
         row["label"] = row[label]
         row["capacity"] = row.get(capacity) if capacity else None
@@ -33,7 +46,16 @@ def counts_by(applications, group: str) -> list[dict]:
 
 
 def totals(rows: list[dict]) -> dict:
-    keys = [*FileStatus.values, "total", "controlled", "direct"]
+    keys = [
+        *FileStatus.values,
+        "total",
+        "controlled",
+        "direct",
+        *(f"kind_{k}" for k in DecisionKind.values),
+        "validated",
+        "confirmed",
+        "withdrawn",
+    ]
     return {k: sum(r[k] for r in rows) for k in keys}
 
 

@@ -120,3 +120,29 @@ def test_bulk_enter_and_validate(program, campaign, people):
         )
     assert BulkJob.objects.count() == 2
     assert DecisionType.objects.filter(code="FAV").exists()
+
+
+def test_dashboard_and_list_show_decisions(client, program, campaign, people):
+    first, second = received(program, campaign, 2)
+    for application, kind, extra in [
+        (first, DecisionKind.FAVOURABLE, {}),
+        (second, DecisionKind.COMPLEMENTARY_LIST, {"rank": 1}),
+    ]:
+        decision = decisions.enter_decision(
+            application_id=application.pk,
+            decision_type=type_of(kind),
+            user=people["manager"],
+            **extra,
+        )
+        decisions.validate_decision(decision_id=decision.pk, user=people["manager"])
+    decisions.answer(application_id=first.pk, value="confirmed", user=first.candidate)
+    client.force_login(people["manager"])
+    totals = client.get(reverse("staff:applications_dashboard")).context["totals"]
+    assert totals["kind_favourable"] == 1 and totals["kind_complementary_list"] == 1
+    assert totals["validated"] == 2 and totals["confirmed"] == 1
+    url = (
+        reverse("staff:applications")
+        + "?columns=dossier_number&columns=decision&columns=decision_rank&columns=answer"
+    )
+    html = client.get(url).content.decode()
+    assert type_of(DecisionKind.COMPLEMENTARY_LIST).label in html and "Confirmed" in html

@@ -21,6 +21,7 @@ from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettin
 from ecandidat.core.access import staff_permission_required
 from ecandidat.review import decisions, services
 from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
+from ecandidat.review.enums import DecisionKind
 from ecandidat.review.models import BulkJob, DecisionReason, ListPreference, Tag
 
 PAGE_SIZE = 50
@@ -97,7 +98,8 @@ def application_list(request):
     sort = request.GET.get("sort", "-submitted_at")
     if sort.lstrip("-") not in sortable | {"submitted_at"}:
         sort = "-submitted_at"
-    qs = with_column_data(qs, columns).order_by(sort, "pk")
+    # The latest decision is always loaded: it decides the overdue highlighting.
+    qs = with_column_data(qs, [*columns, BY_KEY["decision"]]).order_by(sort, "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     overdue_before = timezone.now() - timedelta(days=InstitutionSettings.load().overdue_days)
     rows = [
@@ -106,7 +108,8 @@ def application_list(request):
             [c.value(a) for c in columns],
             a.submitted_at is not None
             and a.submitted_at < overdue_before
-            and a.file_status in (FileStatus.RECEIVED, FileStatus.COMPLETE),
+            and a.file_status in (FileStatus.RECEIVED, FileStatus.COMPLETE)
+            and not any(d.validated_at for d in a.decisions.all()),
         )
         for a in page
     ]
@@ -390,6 +393,7 @@ def dashboard(request):
             "rows": rows,
             "totals": counts.totals(rows),
             "statuses": FileStatus.choices,
+            "kinds": DecisionKind.choices,
             "per_day": [(day, n, round(100 * n / peak) if peak else 0) for day, n in per_day],
             # Server-rendered SVG bars: 10 units per day, height in percent of the busiest day.
             "bars": [
