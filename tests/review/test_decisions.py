@@ -281,3 +281,14 @@ def test_decision_email_in_both_languages(language, kind):
         ("en", "complementary_list"): "complementary list",
     }[(language, kind)]
     assert expected in text
+
+
+@pytest.mark.parametrize("command", ["publish_decisions", "withdraw_expired_offers", "remind_confirmations"])
+def test_periodic_commands_run(command):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(command, stdout=out)
+    assert out.getvalue().startswith("0 ")
