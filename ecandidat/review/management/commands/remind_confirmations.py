@@ -4,7 +4,10 @@ from ecandidat.review.decisions import remind_confirmation
 
 
 class Command(BaseCommand):
-    help = "Remind candidates who have not answered an offer, CONFIRMATION_REMINDER_DAYS before the deadline, once (periodic job)."
+    help = (
+        "Remind candidates who have not answered an offer, CONFIRMATION_REMINDER_DAYS before "
+        "the deadline, once (periodic job)."
+    )
 
     def handle(self, *args, **options):
         self.stdout.write(f"{remind_confirmation()} reminder(s) sent.")

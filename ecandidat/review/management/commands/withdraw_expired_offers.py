@@ -4,7 +4,10 @@ from ecandidat.review.decisions import auto_withdraw
 
 
 class Command(BaseCommand):
-    help = "Withdraw favourable offers not confirmed by their deadline and promote the complementary lists (periodic job)."
+    help = (
+        "Withdraw favourable offers not confirmed by their deadline and promote the "
+        "complementary lists (periodic job)."
+    )
 
     def handle(self, *args, **options):
         self.stdout.write(f"{auto_withdraw()} offer(s) withdrawn.")
