@@ -283,7 +283,9 @@ def test_decision_email_in_both_languages(language, kind):
     assert expected in text
 
 
-@pytest.mark.parametrize("command", ["publish_decisions", "withdraw_expired_offers", "remind_confirmations"])
+@pytest.mark.parametrize(
+    "command", ["publish_decisions", "withdraw_expired_offers", "remind_confirmations"]
+)
 def test_periodic_commands_run(command):
     import io
 
