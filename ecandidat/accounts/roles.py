@@ -37,6 +37,12 @@ _CENTRAL = _crud(_CATALOG) | {
     "dossier.change_candidate_dossier",
     "review.add_decision",
     "review.change_decision",
+    "review.view_decisiontype",
+    "review.add_decisiontype",
+    "review.change_decisiontype",
+    "review.view_decisionreason",
+    "review.add_decisionreason",
+    "review.change_decisionreason",
     "notifications.view_outboxemail",
     "audit.view_auditevent",
 }

@@ -146,3 +146,24 @@ def test_dashboard_and_list_show_decisions(client, program, campaign, people):
     )
     html = client.get(url).content.decode()
     assert type_of(DecisionKind.COMPLEMENTARY_LIST).label in html and "Confirmed" in html
+
+
+def test_central_office_configures_decision_types(client):
+    central = staff_with_role(StaffRole.CENTRAL_OFFICE)
+    client.force_login(central)
+    url = reverse("staff:resource_new", args=["decision-types"])
+    data = {
+        "code": "FAV2",
+        "kind": "favourable",
+        "label_fr": "Admis sous réserve",
+        "label_en": "Admitted on condition",
+        "final": "on",
+        "show_comment": "on",
+        "in_service": "on",
+        "email_fr": "Bonjour {first_name}, {unknown}",
+        "email_en": "",
+    }
+    assert "Unknown variable" in client.post(url, data).content.decode()
+    data["email_fr"] = "Bonjour {first_name}, avis : {decision}."
+    assert client.post(url, data).status_code == 302
+    assert DecisionType.objects.filter(code="FAV2").exists()

@@ -118,6 +118,16 @@ MATRIX = [
     ),
     ("settings", lambda w: reverse("staff:settings"), {"admin", "central"}),
     ("roles", lambda w: reverse("staff:resource_list", args=["roles"]), {"admin", "central"}),
+    (
+        "decision types",
+        lambda w: reverse("staff:resource_list", args=["decision-types"]),
+        {"admin", "central"},
+    ),
+    (
+        "decision reasons",
+        lambda w: reverse("staff:resource_new", args=["decision-reasons"]),
+        {"admin", "central"},
+    ),
     ("new role", lambda w: reverse("staff:resource_new", args=["roles"]), {"admin", "central"}),
     ("email previews", lambda w: reverse("staff:email_templates"), {"admin", "central"}),
     ("unknown resource", lambda w: reverse("staff:resource_list", args=["nope"]), set()),

@@ -33,6 +33,7 @@ from ecandidat.catalog.models import (
     TrainingType,
 )
 from ecandidat.core.access import staff_required
+from ecandidat.review.models import DecisionReason, DecisionType
 
 from . import forms
 
@@ -202,6 +203,36 @@ RESOURCES = {
             search=("user__username", "user__last_name", "user__email"),
             select_related=("user", "centre", "commission"),
             default_sort="user__username",
+            scoped=False,
+        ),
+        Resource(
+            "decision-types",
+            DecisionType,
+            forms.DecisionTypeForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label_fr"),
+                Column("kind", gettext_lazy("kind"), "kind"),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+                Column("in_service", gettext_lazy("in service"), "in_service"),
+            ),
+            filters=("kind", "in_service"),
+            search=("code", "label_fr", "label_en"),
+            select_related=("centre",),
+            default_sort="kind",
+            scoped=False,
+        ),
+        Resource(
+            "decision-reasons",
+            DecisionReason,
+            forms.DecisionReasonForm,
+            (
+                Column("label_fr", gettext_lazy("label (French)"), "label_fr"),
+                Column("label_en", gettext_lazy("label (English)"), "label_en"),
+                Column("in_service", gettext_lazy("in service"), "in_service"),
+            ),
+            search=("label_fr", "label_en"),
+            default_sort="label_fr",
             scoped=False,
         ),
         Resource(

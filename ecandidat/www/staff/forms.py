@@ -16,6 +16,7 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
+from ecandidat.review.models import DecisionReason, DecisionType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -230,6 +231,52 @@ class RoleAssignmentForm(StaffForm):
         if commission and centre and commission.centre_id != centre.pk:
             self.add_error("commission", _("This commission belongs to another centre."))
         return cleaned
+
+
+class DecisionTypeForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        model = DecisionType
+        fields = [
+            "code",
+            "kind",
+            "label_fr",
+            "label_en",
+            "final",
+            "registration",
+            "show_comment",
+            "email_fr",
+            "email_en",
+            "centre",
+            "in_service",
+        ]
+        widgets = {
+            "email_fr": forms.Textarea(attrs={"rows": 5}),
+            "email_en": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("email_fr", "email_en"):
+            text = cleaned.get(name) or ""
+            try:
+                text.format(
+                    first_name="",
+                    last_name="",
+                    program="",
+                    decision="",
+                    comment="",
+                    deadline="",
+                    rank="",
+                )
+            except (KeyError, IndexError, ValueError):
+                self.add_error(name, _("Unknown variable or stray brace in the text."))
+        return cleaned
+
+
+class DecisionReasonForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        model = DecisionReason
+        fields = ["label_fr", "label_en", "in_service"]
 
 
 class InstitutionSettingsForm(StaffForm):
