@@ -240,6 +240,12 @@ class Commission(models.Model):
         _("alert members on each confirmation"), default=False
     )
     alert_on_withdrawal = models.BooleanField(_("alert members on each withdrawal"), default=True)
+    letters_for_candidates = models.BooleanField(
+        _("candidates may download their admission or refusal letter"), default=True
+    )
+    attach_letters = models.BooleanField(
+        _("attach the letter to the decision email"), default=False
+    )
 
     objects = CommissionQuerySet.as_manager()
 

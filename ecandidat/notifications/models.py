@@ -39,6 +39,8 @@ class OutboxEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Built when the email is sent, e.g. "letter:42" (see notifications.attachments).
+    attachment = models.CharField(_("attachment"), max_length=50, blank=True)
 
     objects = OutboxQuerySet.as_manager()
 

@@ -32,7 +32,9 @@ def render_email(key: str, context: dict, language: str) -> tuple[str, str, str]
     return " ".join(subject.split()), text, html
 
 
-def send_email(key: str, *, to: str, context: dict, language: str, user=None) -> OutboxEmail:
+def send_email(
+    key: str, *, to: str, context: dict, language: str, user=None, attachment: str = ""
+) -> OutboxEmail:
     """Render a declared email, store it in the outbox and send it after commit.
 
     Called inside the caller's transaction: if that transaction rolls back, the outbox row
@@ -47,6 +49,7 @@ def send_email(key: str, *, to: str, context: dict, language: str, user=None) ->
         subject=subject,
         body_text=text,
         body_html=html,
+        attachment=attachment,
     )
     transaction.on_commit(partial(enqueue_delivery, email.pk))
     return email
@@ -84,6 +87,12 @@ def deliver(outbox_id: int) -> OutboxEmail:
             message.attach_alternative(email.body_html, "text/html")
         email.attempts += 1
         try:
+            if email.attachment:
+                from .attachments import build
+
+                built = build(email.attachment)
+                if built is not None:
+                    message.attach(*built)
             message.send(fail_silently=False)
         except Exception as exc:  # any transport error is retried the same way
             logger.warning("Email %s to %s failed: %s", email.pk, email.recipient, exc)

@@ -6,3 +6,10 @@ class ReviewConfig(AppConfig):
     name = "ecandidat.review"
     label = "review"
     verbose_name = _("Review")
+
+    def ready(self):
+        from ecandidat.notifications.attachments import register
+
+        from .letters import build_attachment
+
+        register("letter", build_attachment)

@@ -169,6 +169,10 @@ def _email_decision(application, decision: Decision) -> None:
             "custom_body": body,
             "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
         },
+        attachment=f"letter:{decision.pk}"
+        if application.program.commission.attach_letters
+        and decision.decision_type.kind in (DecisionKind.FAVOURABLE, DecisionKind.UNFAVOURABLE)
+        else "",
     )
 
 

@@ -167,3 +167,44 @@ def test_central_office_configures_decision_types(client):
     data["email_fr"] = "Bonjour {first_name}, avis : {decision}."
     assert client.post(url, data).status_code == 302
     assert DecisionType.objects.filter(code="FAV2").exists()
+
+
+def test_letters_three_personas_and_email_attachment(client, program, campaign, people, settings):
+    import io
+
+    from django.core import mail
+    from django.test import TestCase
+    from pypdf import PdfReader
+
+    program.commission.signatory_name = "La présidente du jury"
+    program.commission.attach_letters = True
+    program.commission.save()
+    (application,) = received(program, campaign)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        decision = decisions.enter_decision(
+            application_id=application.pk,
+            decision_type=type_of(DecisionKind.FAVOURABLE),
+            user=people["manager"],
+        )
+        decisions.validate_decision(decision_id=decision.pk, user=people["manager"])
+    message = [m for m in mail.outbox if m.to == [application.candidate.email]][-1]
+    name, content, mime = message.attachments[0]
+    assert mime == "application/pdf" and name.startswith("letter-")
+    assert "La présidente du jury" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    urls = {
+        "candidate": reverse("candidate:letter", args=[application.pk]),
+        "staff": reverse("staff:application_letter", args=[application.pk]),
+    }
+    client.force_login(application.candidate)
+    assert client.get(urls["candidate"])["Content-Type"] == "application/pdf"
+    assert client.get(urls["staff"]).status_code == 404
+    client.force_login(people["manager"])
+    assert client.get(urls["staff"]).status_code == 200
+    client.force_login(people["outsider"])
+    assert client.get(urls["staff"]).status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(urls["candidate"]).status_code == 404
+    program.commission.letters_for_candidates = False
+    program.commission.save()
+    client.force_login(application.candidate)
+    assert client.get(urls["candidate"]).status_code == 404

@@ -307,3 +307,30 @@ def answer_offer(request, pk, value):
     return render(
         request, "candidate/applications/answer.html", {"application": application, "value": value}
     )
+
+
+def letter_response(decision) -> HttpResponse:
+    from ecandidat.review.letters import letter_pdf
+
+    response = HttpResponse(letter_pdf(decision), content_type="application/pdf")
+    name = (
+        f"letter-{decision.application.candidate.username}-{decision.application.program.code}.pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@candidate_required
+def letter(request, pk):
+    """The admission or refusal letter, when the commission lets candidates download it."""
+    from ecandidat.review.letters import LETTER_KINDS
+
+    application = _own_application(request, pk)
+    decision = latest_validated(application)
+    if (
+        decision is None
+        or decision.decision_type.kind not in LETTER_KINDS
+        or not application.program.commission.letters_for_candidates
+    ):
+        raise Http404
+    return letter_response(decision)

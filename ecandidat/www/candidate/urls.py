@@ -71,6 +71,7 @@ urlpatterns = [
     path(
         "applications/<int:pk>/file.pdf", application_views.application_file, name="application_pdf"
     ),
+    path("applications/<int:pk>/letter.pdf", application_views.letter, name="letter"),
     path("files/<int:file_id>/", application_views.own_file, name="file"),
     path(
         "templates/<int:document_type_id>/",

@@ -113,6 +113,8 @@ class CommissionForm(StaffForm):
             "alert_on_submission",
             "alert_on_confirmation",
             "alert_on_withdrawal",
+            "letters_for_candidates",
+            "attach_letters",
         ]
         widgets = {"contact_address": forms.Textarea(attrs={"rows": 3})}
 

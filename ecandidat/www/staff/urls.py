@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("emails/", views.email_templates, name="email_templates"),
     path("applications/<int:pk>/file.pdf", views.application_pdf, name="application_pdf"),
+    path("applications/<int:pk>/letter.pdf", views.application_letter, name="application_letter"),
     path("files/<int:file_id>/", views.candidate_file, name="candidate_file"),
     path("emails/<str:key>/<str:language>/", views.email_preview, name="email_preview"),
     path("applications/", applications.application_list, name="applications"),

@@ -17,7 +17,7 @@ from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
 from ecandidat.notifications.services import render_email
-from ecandidat.www.candidate.application_views import file_response, pdf_response
+from ecandidat.www.candidate.application_views import file_response, letter_response, pdf_response
 from ecandidat.www.candidate.dossier_views import LIST_SECTIONS, SINGLE_SECTIONS
 
 
@@ -106,3 +106,20 @@ def apply_for_candidate(request, dossier_number):
         "staff/apply_for_candidate.html",
         {"subject": subject, "programs": programs, "reasons": reasons},
     )
+
+
+@staff_required
+def application_letter(request, pk):
+    from ecandidat.review.decisions import latest_validated
+    from ecandidat.review.letters import LETTER_KINDS
+
+    application = get_object_or_404(
+        Application.objects.visible_to_staff(request.user).select_related(
+            "candidate", "program", "program__commission"
+        ),
+        pk=pk,
+    )
+    decision = latest_validated(application)
+    if decision is None or decision.decision_type.kind not in LETTER_KINDS:
+        raise Http404
+    return letter_response(decision)
