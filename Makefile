@@ -33,10 +33,11 @@ demo: install
 	$(BIN)/python manage.py setup_demo
 	@$(MAKE) --no-print-directory serve
 
-# The web server and the background worker; Ctrl-C stops both.
+# The web server, the background worker and the scheduler of periodic jobs; Ctrl-C stops all.
 serve:
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & \
+	$(BIN)/python manage.py run_scheduler & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install node_modules/.package-lock.json

@@ -118,6 +118,7 @@ MATRIX = [
     ),
     ("settings", lambda w: reverse("staff:settings"), {"admin", "central"}),
     ("roles", lambda w: reverse("staff:resource_list", args=["roles"]), {"admin", "central"}),
+    ("periodic jobs", lambda w: reverse("staff:jobs"), {"admin"}),
     (
         "decision types",
         lambda w: reverse("staff:resource_list", args=["decision-types"]),
