@@ -49,6 +49,8 @@ CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
 CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
 # Days before the return deadline when candidates with untransmitted applications are reminded.
 APPLICATION_REMINDER_DAYS = env.int("APPLICATION_REMINDER_DAYS", default=3)
+# Bearer token the student information system uses on /staff/api/registrations/ (empty: off).
+REGISTRATION_API_TOKEN = env.str("REGISTRATION_API_TOKEN", default="")
 # Days before the confirmation deadline when candidates who have not answered are reminded.
 CONFIRMATION_REMINDER_DAYS = env.int("CONFIRMATION_REMINDER_DAYS", default=2)
 # Whether a French national must have typed an INE before applying (checked when applying).

@@ -77,6 +77,9 @@ class Application(models.Model):
     withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True)
     confirmation_deadline = models.DateTimeField(_("confirmation deadline"), null=True, blank=True)
     confirmation_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    registration_exported_at = models.DateTimeField(
+        _("sent to the student information system"), null=True, blank=True
+    )
 
     objects = ApplicationQuerySet.as_manager()
 

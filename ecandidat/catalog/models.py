@@ -308,6 +308,12 @@ class Program(LabelledModel, Milestones):
     treatment = models.CharField(
         _("treatment"), max_length=12, choices=Treatment.choices, default=Treatment.CONTROLLED
     )
+    sis_code = models.CharField(
+        _("code in the student information system"),
+        max_length=50,
+        blank=True,
+        help_text=_("Pégase curriculum object (or Apogée step) for the registration export."),
+    )
     complementary_auto = models.BooleanField(
         _("promote from the complementary list automatically"),
         default=True,

@@ -455,6 +455,8 @@ def staff_menu(user):
         entries.append((reverse("staff:settings"), _("Settings")))
     if user.has_perm("notifications.view_outboxemail"):
         entries.append((reverse("staff:email_templates"), _("Emails")))
+    if user.has_perm("review.change_decision"):
+        entries.append((reverse("staff:registrations"), _("Registration export")))
     if user.has_perm("core.change_periodicjob"):
         entries.append((reverse("staff:jobs"), _("Periodic jobs")))
     entries.append((reverse("staff:two_factor_setup"), _("Two-factor authentication")))

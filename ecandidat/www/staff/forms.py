@@ -132,6 +132,8 @@ class ProgramForm(StaffForm):
             "in_service",
             "treatment",
             "capacity",
+            "sis_code",
+            "complementary_auto",
             "keywords",
             "description_url",
             "info_fr",

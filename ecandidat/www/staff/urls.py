@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import applications, backoffice, candidates, jobs, two_factor, views
+from . import applications, backoffice, candidates, jobs, registrations, two_factor, views
 
 app_name = "staff"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", backoffice.dashboard, name="dashboard"),
     path("settings/", backoffice.institution_settings, name="settings"),
     path("jobs/", jobs.job_list, name="jobs"),
+    path("registrations/", registrations.export_page, name="registrations"),
+    path("api/registrations/", registrations.api, name="registrations_api"),
     path("jobs/<int:pk>/<str:action>/", jobs.job_action, name="job_action"),
     path("2fa/setup/", two_factor.setup, name="two_factor_setup"),
     path("2fa/verify/", two_factor.verify, name="two_factor_verify"),

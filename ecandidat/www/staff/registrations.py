@@ -1,0 +1,83 @@
+"""Registration export of confirmed candidates: Pégase CSV files for staff, and a JSON
+endpoint for the student information system. Both scoped and audited."""
+
+import hmac
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ecandidat.applications.models import Application
+from ecandidat.audit.services import record
+from ecandidat.core.access import staff_permission_required
+from ecandidat.review import registration
+
+PERMISSION = "review.change_decision"
+
+
+def _scoped(user):
+    return registration.confirmed_registrations(Application.objects.visible_to_staff(user))
+
+
+@staff_permission_required(PERMISSION)
+@require_http_methods(["GET", "POST"])
+def export_page(request):
+    applications = _scoped(request.user)
+    only_new = request.POST.get("only_new") == "on" if request.method == "POST" else True
+    if request.method == "POST":
+        selected = list(
+            applications.filter(registration_exported_at=None) if only_new else applications
+        )
+        if not selected:
+            raise Http404
+        content = registration.pegase_zip(selected)
+        registration.mark_exported(selected)
+        record(
+            "registration.exported",
+            actor=request.user,
+            data={"applications": [a.pk for a in selected], "format": "pegase"},
+            request=request,
+        )
+        response = HttpResponse(content, content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="pegase-opi.zip"'
+        return response
+    return render(
+        request,
+        "staff/registrations.html",
+        {
+            "total": applications.count(),
+            "new": applications.filter(registration_exported_at=None).count(),
+        },
+    )
+
+
+def _token_ok(request) -> bool:
+    expected = settings.REGISTRATION_API_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@require_GET
+def api(request):
+    """JSON for the SIS: a bearer token (REGISTRATION_API_TOKEN) sees every confirmed
+    registration; a signed-in staff member with the right sees their scope only."""
+    if _token_ok(request):
+        applications = registration.confirmed_registrations(Application.objects.all())
+        actor, who = None, "api-token"
+    elif (
+        request.user.is_authenticated
+        and request.user.is_staff
+        and request.user.has_perm(PERMISSION)
+    ):
+        applications = _scoped(request.user)
+        actor, who = request.user, request.user.get_username()
+    else:
+        raise Http404
+    if request.GET.get("new") == "1":
+        applications = applications.filter(registration_exported_at=None)
+    data = registration.as_json(applications)
+    record(
+        "registration.api", actor=actor, data={"client": who, "count": len(data)}, request=request
+    )
+    return JsonResponse({"registrations": data})
