@@ -450,6 +450,12 @@ class InstitutionSettings(models.Model):
         ],
         help_text=_("Replaces the first characters of every new dossier number."),
     )
+    show_real_ranks = models.BooleanField(
+        _("show candidates their current position on the complementary list"), default=True
+    )
+    retention_days = models.PositiveIntegerField(
+        _("days after archiving before a campaign's applications are deleted"), default=365
+    )
     overdue_days = models.PositiveSmallIntegerField(
         _("days before a submitted application without decision is highlighted"), default=15
     )

@@ -19,6 +19,7 @@ JOBS = {
     "transmission reminders": ("remind_unsubmitted", 24 * 60),
     "campaign activation": ("activate_campaigns", 24 * 60),
     "account purge": ("purge_inactive_accounts", 24 * 60),
+    "retention purge": ("purge_archived_campaigns", 24 * 60),
 }
 # A run older than this is considered dead (worker killed) and its lock is taken over.
 STALE_AFTER = timedelta(hours=2)

@@ -370,6 +370,26 @@ def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application 
     return candidate_application
 
 
+def real_rank(application, decision: Decision) -> int | None:
+    """The candidate's position among those still waiting on the complementary list."""
+    if decision.decision_type.kind != DecisionKind.COMPLEMENTARY_LIST or decision.rank is None:
+        return None
+    ahead = (
+        Application.objects.filter(
+            program_id=application.program_id, campaign_id=application.campaign_id, answer=""
+        )
+        .exclude(file_status=FileStatus.CANCELLED)
+        .exclude(pk=application.pk)
+        .annotate(
+            latest_kind=latest_validated_subquery("decision_type__kind"),
+            latest_rank=latest_validated_subquery("rank"),
+        )
+        .filter(latest_kind=DecisionKind.COMPLEMENTARY_LIST, latest_rank__lt=decision.rank)
+        .count()
+    )
+    return ahead + 1
+
+
 def auto_withdraw(now=None) -> int:
     """Periodic job: favourable offers not confirmed by their deadline are withdrawn."""
     now = now or timezone.now()

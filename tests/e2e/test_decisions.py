@@ -75,6 +75,9 @@ def test_decisions_published_answered_and_promoted(browser, live_url, program, c
     login(favourable, live_url, admitted.candidate, "/candidate/")
     favourable.goto(live_url + f"/candidate/applications/{admitted.pk}/")
     check_accessibility(favourable)
+    with favourable.expect_download() as download:
+        favourable.get_by_role("link", name="Download my letter").click()
+    assert download.value.suggested_filename.startswith("letter-")
     favourable.get_by_role("link", name="Withdraw").click()
     check_accessibility(favourable)
     favourable.fill("#reason", "I accepted another offer.")

@@ -294,3 +294,49 @@ def test_periodic_commands_run(command):
     out = io.StringIO()
     call_command(command, stdout=out)
     assert out.getvalue().startswith("0 ")
+
+
+def test_real_rank_counts_only_those_still_waiting(program, campaign, manager):
+    program.capacity = 1
+    program.save()
+    admitted, first, second, third = received(program, campaign, 4)
+    decide(admitted, DecisionKind.FAVOURABLE, manager)
+    for rank, application in [(3, first), (5, second), (8, third)]:
+        decide(application, DecisionKind.COMPLEMENTARY_LIST, manager, rank=rank)
+    assert decisions.real_rank(third, decisions.latest_validated(third)) == 3
+    decisions.answer(
+        application_id=admitted.pk, value=CandidateAnswer.WITHDRAWN, user=admitted.candidate
+    )
+    assert decisions.real_rank(third, decisions.latest_validated(third)) == 2  # first was promoted
+
+
+def test_retention_purge_of_archived_campaigns(
+    program, campaign, document_types, questions, candidate
+):
+    from datetime import date
+
+    from ecandidat.applications import services as application_services
+    from ecandidat.applications.models import CandidateFile
+    from ecandidat.applications.retention import purge_archived
+    from ecandidat.catalog.models import Campaign, InstitutionSettings
+    from tests.applications.conftest import make_pdf
+
+    application = application_services.apply(candidate=candidate, program=program, actor=candidate)
+    application_services.upload_document(
+        application=application,
+        document_type_id=document_types["cv"].pk,
+        data=make_pdf(),
+        filename="cv",
+        actor=candidate,
+    )
+    InstitutionSettings.objects.update_or_create(pk=1, defaults={"retention_days": 30})
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status="archived", archived_at=timezone.now() - timedelta(days=10)
+    )
+    assert purge_archived() == 0
+    Campaign.objects.filter(pk=campaign.pk).update(archived_at=timezone.now() - timedelta(days=31))
+    assert purge_archived() == 1
+    assert not Application.objects.exists() and not CandidateFile.objects.exists()
+    assert candidate.__class__.objects.filter(pk=candidate.pk).exists()  # the account stays
+    assert AuditEvent.objects.filter(action="campaign.purged").exists()
+    assert date.today()

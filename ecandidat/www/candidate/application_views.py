@@ -16,9 +16,9 @@ from ecandidat.applications.enums import EDITABLE_BY_CANDIDATE, FileStatus
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.applications.pdf import application_pdf
 from ecandidat.catalog.enums import QuestionKind
-from ecandidat.catalog.models import DocumentType, Program
+from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import candidate_required
-from ecandidat.review.decisions import latest_validated
+from ecandidat.review.decisions import latest_validated, real_rank
 
 
 def _own_application(request, pk):
@@ -84,6 +84,7 @@ def _questions_with_answers(application):
 @candidate_required
 def application_detail(request, pk):
     application = _own_application(request, pk)
+    decision = latest_validated(application)
     documents = list(application.documents.select_related("document_type", "file"))
     editable = application.file_status in EDITABLE_BY_CANDIDATE
     return render(
@@ -91,7 +92,10 @@ def application_detail(request, pk):
         "candidate/applications/detail.html",
         {
             "application": application,
-            "decision": latest_validated(application),
+            "decision": decision,
+            "real_rank": real_rank(application, decision)
+            if decision is not None and InstitutionSettings.load().show_real_ranks
+            else None,
             "documents": documents,
             "questions": _questions_with_answers(application),
             "editable": editable,

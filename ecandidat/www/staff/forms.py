@@ -292,6 +292,8 @@ class InstitutionSettingsForm(StaffForm):
             "upload_max_mb",
             "dossier_number_prefix",
             "overdue_days",
+            "show_real_ranks",
+            "retention_days",
         ]
 
 
