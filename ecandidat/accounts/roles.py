@@ -55,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         | _crud(["program", "commission", "documenttype", "question"], ("add", "change"))
         | {"catalog.change_centre", "dossier.view_candidate_dossier"}
         | {"applications.change_application", "review.add_decision", "review.change_decision"}
+        | {"review.view_decisiontype", "review.add_decisiontype", "review.change_decisiontype"}
     ),
     StaffRole.COMMISSION_MEMBER: _crud(
         ["program", "commission", "centre", "trainingtype"], ("view",)

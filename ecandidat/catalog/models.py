@@ -308,6 +308,12 @@ class Program(LabelledModel, Milestones):
     treatment = models.CharField(
         _("treatment"), max_length=12, choices=Treatment.choices, default=Treatment.CONTROLLED
     )
+    preselection_at = models.DateTimeField(
+        _("preselection date and time (default)"), null=True, blank=True
+    )
+    preselection_place = models.CharField(
+        _("preselection place (default)"), max_length=200, blank=True
+    )
     sis_code = models.CharField(
         _("code in the student information system"),
         max_length=50,
@@ -455,6 +461,15 @@ class InstitutionSettings(models.Model):
     )
     retention_days = models.PositiveIntegerField(
         _("days after archiving before a campaign's applications are deleted"), default=365
+    )
+    overdue_colour = models.CharField(
+        _("colour of overdue applications in the list"),
+        max_length=7,
+        default="#fff3cd",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour such as #fff3cd."))],
+    )
+    centres_define_decision_types = models.BooleanField(
+        _("centres may define their own decision types"), default=False
     )
     overdue_days = models.PositiveSmallIntegerField(
         _("days before a submitted application without decision is highlighted"), default=15

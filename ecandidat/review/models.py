@@ -105,6 +105,22 @@ class BulkJob(models.Model):
         return round(100 * self.done / self.total) if self.total else 100
 
 
+class DecisionTypeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from ecandidat.catalog.access import scope_of
+
+        scope = scope_of(user)
+        if scope.is_global:
+            return self
+        return self.filter(models.Q(centre__isnull=True) | models.Q(centre__in=scope.centre_ids))
+
+    def editable_by(self, user):
+        from ecandidat.catalog.access import scope_of
+
+        scope = scope_of(user)
+        return self if scope.is_global else self.filter(centre__in=scope.centre_ids)
+
+
 class DecisionType(models.Model):
     """A kind of decision as the institution words it (labels, email, flags)."""
 
@@ -132,6 +148,8 @@ class DecisionType(models.Model):
         verbose_name=_("centre"),
     )
     in_service = models.BooleanField(_("in service"), default=True)
+
+    objects = DecisionTypeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("decision type")

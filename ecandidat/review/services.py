@@ -152,6 +152,26 @@ def set_treatment(*, application_id: int, treatment: str, user, request=None):
 
 
 @transaction.atomic
+def set_confirmation_deadline(*, application_id: int, deadline, user, request=None):
+    """A personal confirmation date for one candidate (e.g. after a phone call)."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.answer:
+        raise ReviewError(_("The candidate has already answered."))
+    previous = application.confirmation_deadline
+    application.confirmation_deadline = deadline
+    application.confirmation_reminder_sent_at = None
+    application.save(update_fields=["confirmation_deadline", "confirmation_reminder_sent_at"])
+    record(
+        "application.confirmation_deadline",
+        actor=user,
+        target=application,
+        data={"from": str(previous or ""), "to": str(deadline)},
+        request=request,
+    )
+    return application
+
+
+@transaction.atomic
 def set_personal_deadline(*, application_id: int, deadline, user, request=None):
     application = Application.objects.select_for_update().get(pk=application_id)
     previous = application.personal_return_deadline
@@ -213,11 +233,13 @@ BULK_ACTIONS = {
     "add_tag": _("Add a tag"),
     "enter_decision": _("Enter a decision"),
     "validate_decisions": _("Validate the entered decisions"),
+    "schedule_publication": _("Schedule the publication of the entered decisions"),
 }
 # Actions on decisions need their own permission on top of the application's.
 BULK_PERMISSIONS = {
     "enter_decision": "review.add_decision",
     "validate_decisions": "review.change_decision",
+    "schedule_publication": "review.change_decision",
 }
 
 
@@ -280,6 +302,8 @@ def run_bulk(job_id: int) -> None:
                     _bulk_enter_decision(job, application_id)
                 elif job.action == "validate_decisions":
                     _bulk_validate(job, application_id)
+                elif job.action == "schedule_publication":
+                    _bulk_schedule(job, application_id)
                 elif job.action == "add_tag":
                     application = Application.objects.get(pk=application_id)
                     tag = tags_for(application).filter(pk=job.params.get("tag")).first()
@@ -419,3 +443,28 @@ def _bulk_validate(job, application_id: int) -> None:
             decisions.validate_decision(decision_id=decision_id, user=job.user)
     except decisions.DecisionError as error:
         raise ReviewError(error.message) from error
+
+
+def _bulk_schedule(job, application_id: int) -> None:
+    """Results released at once: every entered decision of the selection is published by
+    the scheduler at the chosen time."""
+    from django.utils.dateparse import parse_datetime
+
+    from .models import Decision
+
+    moment = parse_datetime(job.params.get("publish_at") or "")
+    if moment is None:
+        raise ReviewError(_("Enter a valid date and time."))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    updated = Decision.objects.filter(
+        application_id=application_id, validated_at__isnull=True
+    ).update(publish_at=moment)
+    if not updated:
+        raise ReviewError(_("No decision to validate."))
+    record(
+        "decision.scheduled",
+        actor=job.user,
+        target=Application(pk=application_id),
+        data={"publish_at": moment.isoformat()},
+    )

@@ -208,3 +208,65 @@ def test_letters_three_personas_and_email_attachment(client, program, campaign, 
     program.commission.save()
     client.force_login(application.candidate)
     assert client.get(urls["candidate"]).status_code == 404
+
+
+def test_schedule_publication_in_bulk_and_personal_confirmation_date(
+    client, program, campaign, people
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    program.confirmation_days = 8
+    program.save()
+    apps = received(program, campaign, 2)
+    for application in apps:
+        decisions.enter_decision(
+            application_id=application.pk,
+            decision_type=type_of(DecisionKind.FAVOURABLE),
+            user=people["manager"],
+        )
+    moment = (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    job = services.start_bulk_job(
+        user=people["manager"],
+        action="schedule_publication",
+        application_ids=[a.pk for a in apps],
+        params={"publish_at": moment},
+    )
+    services.run_bulk(job.pk)
+    assert decisions.publish_due() == 0
+    assert decisions.publish_due(now=timezone.now() + timedelta(hours=4)) == 2
+    client.force_login(people["manager"])
+    url = reverse("staff:application_action", args=[apps[0].pk, "confirmation_deadline"])
+    client.post(url, {"deadline": "2030-01-31T12:00"})
+    apps[0].refresh_from_db()
+    assert (
+        timezone.localtime(apps[0].confirmation_deadline).strftime("%Y-%m-%d %H:%M")
+        == "2030-01-31 12:00"
+    )
+
+
+def test_centres_define_decision_types_only_when_allowed(client, program, people):
+    from ecandidat.catalog.models import InstitutionSettings
+
+    client.force_login(people["manager"])
+    url = reverse("staff:resource_new", args=["decision-types"])
+    data = {
+        "code": "SCI-FAV",
+        "kind": "favourable",
+        "label_fr": "Admis (sciences)",
+        "centre": program.centre.pk,
+        "in_service": "on",
+    }
+    assert "not allowed" in client.post(url, data).content.decode()
+    InstitutionSettings.objects.update_or_create(
+        pk=1, defaults={"centres_define_decision_types": True}
+    )
+    assert client.post(url, {**data, "centre": ""}).status_code == 200  # a centre is required
+    assert client.post(url, data).status_code == 302
+    created = DecisionType.objects.get(code="SCI-FAV")
+    client.force_login(people["outsider"])
+    assert (
+        client.get(reverse("staff:resource_edit", args=["decision-types", created.pk])).status_code
+        == 404
+    )

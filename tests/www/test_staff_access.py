@@ -122,7 +122,7 @@ MATRIX = [
     (
         "decision types",
         lambda w: reverse("staff:resource_list", args=["decision-types"]),
-        {"admin", "central"},
+        {"admin", "central", "manager_a", "manager_b"},
     ),
     (
         "decision reasons",

@@ -101,7 +101,8 @@ def application_list(request):
     # The latest decision is always loaded: it decides the overdue highlighting.
     qs = with_column_data(qs, [*columns, BY_KEY["decision"]]).order_by(sort, "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    overdue_before = timezone.now() - timedelta(days=InstitutionSettings.load().overdue_days)
+    institution = InstitutionSettings.load()
+    overdue_before = timezone.now() - timedelta(days=institution.overdue_days)
     rows = [
         (
             a,
@@ -129,6 +130,7 @@ def application_list(request):
             "commissions": Commission.objects.visible_to(request.user).order_by("label"),
             "statuses": FileStatus.choices,
             "tags": Tag.objects.all(),
+            "overdue_colour": institution.overdue_colour,
             "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
             "bulk_actions": services.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
@@ -233,6 +235,16 @@ def application_action(request, pk, action):
                 user=request.user,
                 request=request,
             )
+        elif action == "confirmation_deadline":
+            raw = request.POST.get("deadline", "")
+            deadline = parse_datetime(raw) if raw else None
+            if deadline is None:
+                raise services.ReviewError(_("Enter a valid date and time."))
+            if timezone.is_naive(deadline):
+                deadline = timezone.make_aware(deadline)
+            services.set_confirmation_deadline(
+                application_id=application.pk, deadline=deadline, user=request.user, request=request
+            )
         elif action == "deadline":
             raw = request.POST.get("deadline", "")
             deadline = parse_datetime(raw) if raw else None
@@ -261,6 +273,7 @@ def bulk_start(request):
         "decision_type": request.POST.get("decision_type", ""),
         "reason": request.POST.get("reason", ""),
         "comment": request.POST.get("comment", "")[:4000],
+        "publish_at": request.POST.get("publish_at", ""),
     }
     try:
         job = services.start_bulk_job(

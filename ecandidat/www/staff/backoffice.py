@@ -220,7 +220,6 @@ RESOURCES = {
             search=("code", "label_fr", "label_en"),
             select_related=("centre",),
             default_sort="kind",
-            scoped=False,
         ),
         Resource(
             "decision-reasons",

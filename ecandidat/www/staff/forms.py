@@ -134,6 +134,8 @@ class ProgramForm(StaffForm):
             "capacity",
             "sis_code",
             "complementary_auto",
+            "preselection_at",
+            "preselection_place",
             "keywords",
             "description_url",
             "info_fr",
@@ -142,6 +144,7 @@ class ProgramForm(StaffForm):
         ]
         widgets = {
             **MILESTONE_WIDGETS,
+            "preselection_at": DATETIME,
             "info_fr": forms.Textarea(attrs={"rows": 3}),
             "info_en": forms.Textarea(attrs={"rows": 3}),
         }
@@ -260,6 +263,15 @@ class DecisionTypeForm(StaffForm):
 
     def clean(self):
         cleaned = super().clean()
+        central = self.user is not None and self.user.has_perm("catalog.change_institutionsettings")
+        if not central and not InstitutionSettings.load().centres_define_decision_types:
+            raise forms.ValidationError(
+                _("The central office has not allowed centres to define decision types.")
+            )
+        if not central and not cleaned.get("centre"):
+            self.add_error(
+                "centre", _("Choose your centre: types for every centre are the central office's.")
+            )
         for name in ("email_fr", "email_en"):
             text = cleaned.get(name) or ""
             try:
@@ -294,6 +306,8 @@ class InstitutionSettingsForm(StaffForm):
             "overdue_days",
             "show_real_ranks",
             "retention_days",
+            "overdue_colour",
+            "centres_define_decision_types",
         ]
 
 
