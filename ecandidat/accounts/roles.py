@@ -40,6 +40,9 @@ _CENTRAL = _crud(_CATALOG) | {
     "review.view_decisiontype",
     "review.add_decisiontype",
     "review.change_decisiontype",
+    "review.view_tag",
+    "review.add_tag",
+    "review.change_tag",
     "review.view_decisionreason",
     "review.add_decisionreason",
     "review.change_decisionreason",
@@ -56,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         | {"catalog.change_centre", "dossier.view_candidate_dossier"}
         | {"applications.change_application", "review.add_decision", "review.change_decision"}
         | {"review.view_decisiontype", "review.add_decisiontype", "review.change_decisiontype"}
+        | {"review.view_tag", "review.add_tag", "review.change_tag"}
     ),
     StaffRole.COMMISSION_MEMBER: _crud(
         ["program", "commission", "centre", "trainingtype"], ("view",)

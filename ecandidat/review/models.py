@@ -10,6 +10,25 @@ from ecandidat.catalog.models import Centre
 from .enums import DecisionKind
 
 
+class CentreOwnedQuerySet(models.QuerySet):
+    """Items defined centrally (no centre) or by one centre (tags, decision types): everyone
+    sees the central ones and their centres'; a centre manager edits their centres' only."""
+
+    def visible_to(self, user):
+        from ecandidat.catalog.access import scope_of
+
+        scope = scope_of(user)
+        if scope.is_global:
+            return self
+        return self.filter(models.Q(centre__isnull=True) | models.Q(centre__in=scope.centre_ids))
+
+    def editable_by(self, user):
+        from ecandidat.catalog.access import scope_of
+
+        scope = scope_of(user)
+        return self if scope.is_global else self.filter(centre__in=scope.centre_ids)
+
+
 class Tag(models.Model):
     """A coloured label, defined centrally (no centre) or for one centre."""
 
@@ -24,6 +43,8 @@ class Tag(models.Model):
         verbose_name=_("centre"),
     )
     applications = models.ManyToManyField(Application, blank=True, related_name="tags")
+
+    objects = CentreOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tag")
@@ -105,22 +126,6 @@ class BulkJob(models.Model):
         return round(100 * self.done / self.total) if self.total else 100
 
 
-class DecisionTypeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from ecandidat.catalog.access import scope_of
-
-        scope = scope_of(user)
-        if scope.is_global:
-            return self
-        return self.filter(models.Q(centre__isnull=True) | models.Q(centre__in=scope.centre_ids))
-
-    def editable_by(self, user):
-        from ecandidat.catalog.access import scope_of
-
-        scope = scope_of(user)
-        return self if scope.is_global else self.filter(centre__in=scope.centre_ids)
-
-
 class DecisionType(models.Model):
     """A kind of decision as the institution words it (labels, email, flags)."""
 
@@ -149,7 +154,7 @@ class DecisionType(models.Model):
     )
     in_service = models.BooleanField(_("in service"), default=True)
 
-    objects = DecisionTypeQuerySet.as_manager()
+    objects = CentreOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("decision type")

@@ -270,3 +270,40 @@ def test_centres_define_decision_types_only_when_allowed(client, program, people
         client.get(reverse("staff:resource_edit", args=["decision-types", created.pk])).status_code
         == 404
     )
+
+
+def test_list_filters_by_decision_and_treatment(client, program, campaign, people):
+    first, second = received(program, campaign, 2)
+    decision = decisions.enter_decision(
+        application_id=first.pk,
+        decision_type=type_of(DecisionKind.FAVOURABLE),
+        user=people["manager"],
+    )
+    decisions.validate_decision(decision_id=decision.pk, user=people["manager"])
+    second.treatment = "direct"
+    second.save()
+    client.force_login(people["manager"])
+    base = reverse("staff:applications")
+    page = client.get(base + "?decision=favourable").context["page"]
+    assert [a.pk for a in page] == [first.pk]
+    assert [a.pk for a in client.get(base + "?decision=none").context["page"]] == [second.pk]
+    assert [a.pk for a in client.get(base + "?treatment=direct").context["page"]] == [second.pk]
+
+
+def test_centre_managers_manage_their_centre_tags(client, program, people):
+    from ecandidat.review.models import Tag
+
+    client.force_login(people["manager"])
+    url = reverse("staff:resource_new", args=["tags"])
+    assert (
+        client.post(url, {"label": "Priority", "colour": "#0b4f8a"}).status_code == 200
+    )  # centre required
+    assert (
+        client.post(
+            url, {"label": "Priority", "colour": "#0b4f8a", "centre": program.centre.pk}
+        ).status_code
+        == 302
+    )
+    tag = Tag.objects.get(label="Priority")
+    client.force_login(people["outsider"])
+    assert client.get(reverse("staff:resource_edit", args=["tags", tag.pk])).status_code == 404

@@ -120,6 +120,11 @@ MATRIX = [
     ("roles", lambda w: reverse("staff:resource_list", args=["roles"]), {"admin", "central"}),
     ("periodic jobs", lambda w: reverse("staff:jobs"), {"admin"}),
     (
+        "tags",
+        lambda w: reverse("staff:resource_list", args=["tags"]),
+        {"admin", "central", "manager_a", "manager_b"},
+    ),
+    (
         "decision types",
         lambda w: reverse("staff:resource_list", args=["decision-types"]),
         {"admin", "central", "manager_a", "manager_b"},

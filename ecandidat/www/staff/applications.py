@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import staff_permission_required
 from ecandidat.review import decisions, services
@@ -27,7 +28,7 @@ from ecandidat.review.models import BulkJob, DecisionReason, ListPreference, Tag
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"
 CHANGE = "applications.change_application"
-FILTERS = ("program", "commission", "file_status", "treatment", "tag", "q")
+FILTERS = ("program", "commission", "file_status", "treatment", "decision", "tag", "q")
 
 
 def _visible(user):
@@ -47,6 +48,14 @@ def _filtered(request, preference):
         qs = qs.filter(file_status=values["file_status"])
     if values["treatment"]:
         qs = qs.filter(treatment=values["treatment"])
+    if values["decision"] in DecisionKind.values:
+        qs = qs.annotate(
+            latest_kind=decisions.latest_validated_subquery("decision_type__kind")
+        ).filter(latest_kind=values["decision"])
+    elif values["decision"] == "none":
+        qs = qs.annotate(
+            latest_kind=decisions.latest_validated_subquery("decision_type__kind")
+        ).filter(latest_kind__isnull=True)
     if values["tag"].isdigit():
         qs = qs.filter(tags=values["tag"])
     if len(values["q"]) >= 2:
@@ -129,7 +138,9 @@ def application_list(request):
             "programs": visible_programs.order_by("label_fr"),
             "commissions": Commission.objects.visible_to(request.user).order_by("label"),
             "statuses": FileStatus.choices,
-            "tags": Tag.objects.all(),
+            "tags": Tag.objects.visible_to(request.user),
+            "treatments": Treatment.choices,
+            "kinds": DecisionKind.choices,
             "overdue_colour": institution.overdue_colour,
             "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
             "bulk_actions": services.BULK_ACTIONS,

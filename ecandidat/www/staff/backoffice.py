@@ -33,7 +33,7 @@ from ecandidat.catalog.models import (
     TrainingType,
 )
 from ecandidat.core.access import staff_required
-from ecandidat.review.models import DecisionReason, DecisionType
+from ecandidat.review.models import DecisionReason, DecisionType, Tag
 
 from . import forms
 
@@ -220,6 +220,20 @@ RESOURCES = {
             search=("code", "label_fr", "label_en"),
             select_related=("centre",),
             default_sort="kind",
+        ),
+        Resource(
+            "tags",
+            Tag,
+            forms.TagForm,
+            (
+                Column("label", gettext_lazy("label"), "label"),
+                Column("colour", gettext_lazy("colour")),
+                Column("centre", gettext_lazy("centre"), "centre__label"),
+            ),
+            filters=("centre",),
+            search=("label",),
+            select_related=("centre",),
+            default_sort="label",
         ),
         Resource(
             "decision-reasons",

@@ -16,7 +16,7 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
-from ecandidat.review.models import DecisionReason, DecisionType
+from ecandidat.review.models import DecisionReason, DecisionType, Tag
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -286,6 +286,22 @@ class DecisionTypeForm(StaffForm):
                 )
             except (KeyError, IndexError, ValueError):
                 self.add_error(name, _("Unknown variable or stray brace in the text."))
+        return cleaned
+
+
+class TagForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        model = Tag
+        fields = ["label", "colour", "centre"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+    def clean(self):
+        cleaned = super().clean()
+        central = self.user is not None and self.user.has_perm("catalog.change_institutionsettings")
+        if not central and not cleaned.get("centre"):
+            self.add_error(
+                "centre", _("Choose your centre: central tags are the central office's.")
+            )
         return cleaned
 
 
