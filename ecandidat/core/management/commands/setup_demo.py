@@ -8,6 +8,7 @@ from django.utils import timezone
 from ecandidat.accounts.enums import StaffRole, UserKind
 from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
 from ecandidat.catalog.demo import load_demo_catalog
+from ecandidat.core.demo_applications import load_demo_applications
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-ecandidat-2026")
 
@@ -71,6 +72,7 @@ class Command(BaseCommand):
                 IssuedDossierNumber.objects.get_or_create(number=candidate.username)
                 candidate.set_password(DEMO_PASSWORD)
                 candidate.save(update_fields=["password"])
+            load_demo_applications(DEMO_PASSWORD)
         self.print_summary()
 
     def print_summary(self):
@@ -83,6 +85,7 @@ class Command(BaseCommand):
             f"  Staff back office:  {url}/staff/",
             f"  Demo logins (password for all: {DEMO_PASSWORD}):",
             f"    - candidate {DEMO_CANDIDATE['username']} or {DEMO_CANDIDATE['email']} at {url}/",
+            "    - candidates DEMO0002 to DEMO0007 (applications already transmitted)",
         ]
         lines += [
             f"    - {login:<24} {role.label}{f' ({commission or centre})' if centre else ''}"
