@@ -103,3 +103,30 @@ def candidate(referentials):
     user = UserFactory(last_name="LEBRUN", first_name="LAURENT")
     complete_dossier(user)
     return user
+
+
+def prepared(candidate, program, document_types, questions):
+    """An application with every document and answer in place, not transmitted yet."""
+    from ecandidat.applications import services
+
+    application = services.apply(candidate=candidate, program=program, actor=candidate)
+    for key, data in [("cv", make_pdf()), ("letter", make_image())]:
+        services.upload_document(
+            application=application,
+            document_type_id=document_types[key].pk,
+            data=data,
+            filename="f",
+            actor=candidate,
+        )
+    services.declare_not_concerned(
+        application=application, document_type_id=document_types["language"].pk, actor=candidate
+    )
+    services.save_answers(
+        application=application,
+        answers={
+            questions["yes_no"].pk: {"yes_no": True, "text": "", "not_concerned": False},
+            questions["text"].pk: {"yes_no": None, "text": "x", "not_concerned": False},
+        },
+        actor=candidate,
+    )
+    return application

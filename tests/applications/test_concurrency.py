@@ -12,7 +12,7 @@ from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
 
-from .conftest import make_image, make_pdf
+from .conftest import prepared
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,26 +21,7 @@ def test_fifty_concurrent_submissions(candidate, program, document_types, questi
     if connection.vendor != "postgresql":
         pytest.skip("concurrency test runs on PostgreSQL (make test-postgres, CI)")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    application = services.apply(candidate=candidate, program=program, actor=candidate)
-    for key, data in [("cv", make_pdf()), ("letter", make_image())]:
-        services.upload_document(
-            application=application,
-            document_type_id=document_types[key].pk,
-            data=data,
-            filename="f",
-            actor=candidate,
-        )
-    services.declare_not_concerned(
-        application=application, document_type_id=document_types["language"].pk, actor=candidate
-    )
-    services.save_answers(
-        application=application,
-        answers={
-            questions["yes_no"].pk: {"yes_no": True, "text": "", "not_concerned": False},
-            questions["text"].pk: {"yes_no": None, "text": "x", "not_concerned": False},
-        },
-        actor=candidate,
-    )
+    application = prepared(candidate, program, document_types, questions)
     barrier = threading.Barrier(50)
     errors = []
 

@@ -15,33 +15,14 @@ from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review import services
 from ecandidat.review.models import BulkJob, Tag
-from tests.applications.conftest import make_image, make_pdf
+from tests.applications.conftest import make_pdf, prepared
 from tests.factories import CentreFactory, UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
 
 
 def submitted(candidate, program, document_types, questions):
-    application = application_services.apply(candidate=candidate, program=program, actor=candidate)
-    for key, data in [("cv", make_pdf()), ("letter", make_image())]:
-        application_services.upload_document(
-            application=application,
-            document_type_id=document_types[key].pk,
-            data=data,
-            filename="f",
-            actor=candidate,
-        )
-    application_services.declare_not_concerned(
-        application=application, document_type_id=document_types["language"].pk, actor=candidate
-    )
-    application_services.save_answers(
-        application=application,
-        answers={
-            questions["yes_no"].pk: {"yes_no": True, "text": "", "not_concerned": False},
-            questions["text"].pk: {"yes_no": None, "text": "x", "not_concerned": False},
-        },
-        actor=candidate,
-    )
+    application = prepared(candidate, program, document_types, questions)
     return application_services.submit(application_id=application.pk, actor=candidate)
 
 
