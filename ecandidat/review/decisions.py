@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -59,10 +59,17 @@ def default_type(kind: str) -> DecisionType:
     )
 
 
-def types_for(application) -> "list[DecisionType]":
-    return DecisionType.objects.filter(in_service=True).filter(
-        centre__isnull=True
-    ) | DecisionType.objects.filter(in_service=True, centre=application.program.centre_id)
+def types_for(application):
+    """Decision types usable on this application, favourable first (the usual order)."""
+    order = Case(
+        *(When(kind=kind, then=Value(i)) for i, kind in enumerate(DecisionKind.values)),
+        output_field=IntegerField(),
+    )
+    return (
+        DecisionType.objects.filter(in_service=True)
+        .filter(Q(centre__isnull=True) | Q(centre=application.program.centre_id))
+        .order_by(order, "label_fr")
+    )
 
 
 @transaction.atomic
