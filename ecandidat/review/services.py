@@ -284,6 +284,9 @@ def run_bulk(job_id: int) -> None:
     if job.action.startswith("export_"):
         _run_export(job)
         return
+    if job.action.startswith("download_"):
+        _run_download(job)
+        return
     editable = set(
         Application.objects.filter(
             pk__in=job.application_ids, program__in=Program.objects.editable_by(job.user)
@@ -359,10 +362,6 @@ def start_export_job(
 def _run_export(job) -> None:
     import csv
     import io
-    import uuid
-
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
     from .columns import BY_KEY, with_column_data
     from .exports import xlsx_bytes
@@ -391,11 +390,7 @@ def _run_export(job) -> None:
             writer.writerow(header)
             writer.writerows(rows())
             content = ("\ufeff" + text.getvalue()).encode()
-    name = default_storage.save(f"exports/{uuid.uuid4().hex}.{fmt}", ContentFile(content))
-    job.params = {**job.params, "file": name}
-    job.status = BulkJob.Status.DONE
-    job.finished_at = timezone.now()
-    job.save(update_fields=["params", "status", "finished_at", "done"])
+    _store(job, content, fmt)
 
 
 def neutralise(value) -> str:
@@ -468,3 +463,47 @@ def _bulk_schedule(job, application_id: int) -> None:
         target=Application(pk=application_id),
         data={"publish_at": moment.isoformat()},
     )
+
+
+def start_file_job(*, user, action: str, application_ids: list[int], params: dict):
+    from .models import BulkJob
+    from .tasks import run_bulk_job
+
+    job = BulkJob.objects.create(
+        user=user, action=action, params=params, application_ids=list(application_ids)
+    )
+    transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
+    return job
+
+
+def _store(job, content: bytes, extension: str) -> None:
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .models import BulkJob
+
+    name = default_storage.save(f"exports/{uuid.uuid4().hex}.{extension}", ContentFile(content))
+    job.params = {**job.params, "file": name}
+    job.status = BulkJob.Status.DONE
+    job.done = job.total
+    job.finished_at = timezone.now()
+    job.save(update_fields=["params", "status", "done", "finished_at"])
+
+
+def _run_download(job) -> None:
+    from .downloads import build
+
+    applications = list(
+        Application.objects.filter(pk__in=job.application_ids).select_related(
+            "candidate", "program"
+        )
+    )
+    content, name, _mime = build(
+        applications,
+        kind=job.action.removeprefix("download_"),
+        document_type=job.params.get("document_type", ""),
+        language=job.user.preferred_language,
+    )
+    _store(job, content, name.rsplit(".", 1)[-1])

@@ -381,3 +381,24 @@ def test_large_exports_run_in_the_background(
     assert rows[1] == (application.candidate.username, application.candidate.last_name)
     client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=application.program.centre))
     assert client.get(reverse("staff:export_file", args=[job.pk])).status_code == 404
+
+
+def test_large_downloads_are_built_by_the_worker(
+    client, application, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    from ecandidat.review import downloads
+
+    monkeypatch.setattr(downloads, "SYNC_LIMIT", 0)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("staff:applications_download"), {"ids": [application.pk], "kind": "zip"}
+        )
+    job = BulkJob.objects.get(action="download_zip")
+    assert response["Location"] == reverse("staff:bulk_job", args=[job.pk])
+    content = b"".join(client.get(reverse("staff:export_file", args=[job.pk])).streaming_content)
+    assert zipfile.ZipFile(io.BytesIO(content)).namelist() == [
+        f"{application.candidate.username}-{application.program.code}.pdf"
+    ]

@@ -309,7 +309,11 @@ def bulk_job(request, pk):
     return render(
         request,
         template,
-        {"job": job, "action": services.BULK_ACTIONS.get(job.action) or _("Export")},
+        {
+            "job": job,
+            "action": services.BULK_ACTIONS.get(job.action)
+            or (_("Download") if job.action.startswith("download_") else _("Export")),
+        },
     )
 
 
@@ -432,80 +436,46 @@ def dashboard(request):
     )
 
 
-DOWNLOAD_LIMIT = 100
-
-
 @staff_permission_required(VIEW)
 @require_POST
 def download(request):
-    """Several application files as a ZIP or as one merged PDF, or one document type across
-    the selection as a ZIP — only applications within the user's scope."""
-    import io
-    import zipfile
+    """Several application files at once, only within the user's scope; large selections
+    are built by the worker (progress page, then a private download)."""
+    from ecandidat.review import downloads
 
-    from pypdf import PdfReader, PdfWriter
-
-    from ecandidat.applications.pdf import application_pdf
-
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:DOWNLOAD_LIMIT]
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: services.BULK_LIMIT]
     applications = list(
         _visible(request.user).filter(pk__in=ids).select_related("candidate", "program")
     )
     if not applications:
         raise Http404
     kind = request.POST.get("kind", "zip")
-    language = request.user.preferred_language
+    if kind not in ("zip", "pdf", "document"):
+        raise Http404
+    document_type = request.POST.get("document_type", "")
     AuditEvent.objects.create(
         actor=request.user,
         actor_label=request.user.get_username(),
         action="review.download",
         data={"kind": kind, "applications": [a.pk for a in applications]},
     )
-    if kind == "pdf":
-        writer = PdfWriter()
-        for application in applications:
-            writer.append(PdfReader(io.BytesIO(application_pdf(application, language))))
-        out = io.BytesIO()
-        writer.write(out)
-        response = HttpResponse(out.getvalue(), content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="applications.pdf"'
-        return response
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for application in applications:
-            stem = f"{application.candidate.username}-{application.program.code}"
-            if kind == "document":
-                type_id = request.POST.get("document_type", "")
-                for document in application.documents.filter(
-                    document_type_id=type_id if type_id.isdigit() else 0, file__isnull=False
-                ).select_related("file"):
-                    with document.file.file.open("rb") as handle:
-                        archive.writestr(
-                            f"{stem}.{document.file.original_name.rsplit('.', 1)[-1]}",
-                            handle.read(),
-                        )
-            else:
-                archive.writestr(f"{stem}.pdf", application_pdf(application, language))
-    response = HttpResponse(out.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="applications.zip"'
-    return response
-
-
-@staff_permission_required(VIEW)
-def export_file(request, pk):
-    """The file of a finished background export, for the person who asked for it only."""
-    from django.core.files.storage import default_storage
-    from django.http import FileResponse
-
-    job = get_object_or_404(BulkJob, pk=pk, user=request.user, action__startswith="export_")
-    name = job.params.get("file")
-    if not name:
-        raise Http404
-    return FileResponse(
-        default_storage.open(name, "rb"),
-        as_attachment=True,
-        filename=f"applications.{name.rsplit('.', 1)[-1]}",
+    if len(applications) > downloads.SYNC_LIMIT:
+        job = services.start_file_job(
+            user=request.user,
+            action=f"download_{kind}",
+            application_ids=[a.pk for a in applications],
+            params={"document_type": document_type},
+        )
+        return redirect("staff:bulk_job", pk=job.pk)
+    content, name, mime = downloads.build(
+        applications,
+        kind=kind,
+        document_type=document_type,
+        language=request.user.preferred_language,
     )
+    response = HttpResponse(content, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 ENTER = "review.add_decision"
@@ -585,3 +555,20 @@ def direct_access(request, pk):
     else:
         messages.success(request, _("Direct access validated: a favourable decision is published."))
     return redirect("staff:application", pk=application.pk)
+
+
+@staff_permission_required(VIEW)
+def export_file(request, pk):
+    """The file of a finished background export or download, for the person who asked."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse
+
+    job = get_object_or_404(BulkJob, pk=pk, user=request.user)
+    name = job.params.get("file")
+    if not name:
+        raise Http404
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=f"applications.{name.rsplit('.', 1)[-1]}",
+    )
