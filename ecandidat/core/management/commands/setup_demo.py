@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ecandidat.accounts.enums import StaffRole, UserKind
 from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
@@ -76,6 +76,10 @@ class Command(BaseCommand):
         self.print_summary()
 
     def print_summary(self):
+        with translation.override("en"):
+            self._print_summary()
+
+    def _print_summary(self):
         url = settings.SITE_URL
         lines = [
             "",
