@@ -38,7 +38,8 @@ def _email_context(user: User, **extra) -> dict:
     return {
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "dossier_number": user.dossier_number,
+        # A staff account has no dossier number: its login stands in (password notices).
+        "dossier_number": user.dossier_number or user.username,
         **extra,
     }
 
@@ -158,6 +159,51 @@ def register_candidate(
         context=_email_context(existing, link=_lost_link()),
     )
     return None
+
+
+@transaction.atomic
+def invite_staff_member(
+    *,
+    username: str,
+    last_name: str,
+    first_name: str,
+    email: str,
+    language: str,
+    actor,
+    request=None,
+) -> User:
+    """Create a staff account without a password and email a link to choose one.
+
+    The link is a password-reset secret valid for ACTIVATION_DAYS: the new staff member
+    chooses the password, so nobody else ever knows it. Roles are given separately.
+    """
+    user = User(
+        username=username.strip(),
+        kind=UserKind.STAFF,
+        is_staff=True,
+        last_name=" ".join(last_name.split()),
+        first_name=" ".join(first_name.split()),
+        email=normalize_email(email),
+        preferred_language=language,
+        activated_at=timezone.now(),
+    )
+    user.set_unusable_password()
+    user.save()
+    record("account.staff_invited", actor=actor, target=user, request=request)
+    raw, token = issue_token(user, TokenPurpose.PASSWORD_RESET, activation_lifetime())
+    send_email(
+        "staff_invitation",
+        to=user.email,
+        user=user,
+        language=language,
+        context={
+            **_email_context(user),
+            "username": user.username,
+            "link": absolute_url(reverse("public:reset_password", args=[raw])),
+            "valid_until": _format_deadline(token.expires_at, language),
+        },
+    )
+    return user
 
 
 @transaction.atomic

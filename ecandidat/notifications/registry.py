@@ -68,6 +68,12 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             _ACCOUNT_SAMPLE,
         ),
         EmailTemplate(
+            "staff_invitation",
+            _("Your eCandidat staff account %(username)s: choose your password"),
+            _("Sent when an administrator creates a staff account: login and password link."),
+            {**_ACCOUNT_SAMPLE, "username": "m.durand", "dossier_number": ""},
+        ),
+        EmailTemplate(
             "email_change",
             _("Confirm your new eCandidat email address"),
             _("Sent to the new address when a candidate changes it."),

@@ -66,3 +66,49 @@ def test_centre_manager_edits_a_program(browser, live_url):
     assert Program.objects.get(code="SCI-LP-ASSR").capacity == 26
     assert "catalog.program.updated" in page.locator(".history").inner_text()
     page.context.close()
+
+
+def test_central_office_creates_a_staff_account_and_the_invitee_sets_a_password(
+    browser, live_url, e2e_settings
+):
+    import re
+
+    from ecandidat.notifications.models import OutboxEmail
+
+    e2e_settings.STAFF_2FA_REQUIRED = False
+    central = staff_with_role(StaffRole.CENTRAL_OFFICE, preferred_language="fr")
+    page = new_page(browser, "fr")
+    page.goto(live_url + "/staff/")
+    page.fill("#id_username", central.username)
+    page.fill("#id_password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_url + "/staff/")
+    page.goto(live_url + "/staff/catalog/roles/")
+    page.get_by_role("link", name="Créer un compte de gestionnaire").click()
+    page.wait_for_url("**/staff/staff-accounts/new/")
+    check_accessibility(page)
+    page.fill("#id_username", "m durand")
+    page.fill("#id_last_name", "Durand")
+    page.fill("#id_first_name", "Marie")
+    page.fill("#id_email", "marie.durand@univ.example.org")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_selector("#id_username_error")
+    check_accessibility(page)
+    assert page.input_value("#id_last_name") == "Durand"  # the rest is kept
+    page.fill("#id_username", "m.durand")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/staff/catalog/roles/new/?user=*")
+    check_accessibility(page)
+    page.context.close()
+
+    body = OutboxEmail.objects.get(template="staff_invitation").body_text
+    link = re.search(r"https?://\S+/account/password/\S+/", body).group(0)
+    invitee = new_page(browser, "fr")
+    invitee.goto(link)
+    assert "m.durand" in invitee.locator("main").inner_text()
+    check_accessibility(invitee)
+    invitee.fill("#id_new_password1", "Tr3s-long-secret!")
+    invitee.fill("#id_new_password2", "Tr3s-long-secret!")
+    invitee.locator("main form button[type=submit]").click()
+    invitee.wait_for_url("**/staff/admin/login/**")
+    invitee.context.close()

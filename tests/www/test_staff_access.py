@@ -161,6 +161,11 @@ MATRIX = [
         {"admin", "central", "manager_a", "manager_b", "candidate_manager"},
     ),
     (
+        "create a staff account",
+        lambda w: reverse("staff:staff_account_create"),
+        {"admin", "central"},
+    ),
+    (
         "create a candidate account",
         lambda w: reverse("staff:candidate_create"),
         {"admin", "central"},

@@ -156,6 +156,13 @@ def _choose_password(request, token, *, purpose, service, template, success_mess
             )
         except services.AccountError:
             return _link_invalid(request, purpose)
+        if not user.is_candidate:
+            messages.success(
+                request,
+                _("Your password has been saved. Log in with your login %(login)s.")
+                % {"login": user.username},
+            )
+            return redirect("admin:login")
         messages.success(request, success_message % {"number": user.dossier_number})
         return redirect("public:home")
     return render(request, template, {"form": form, "account": found.user})

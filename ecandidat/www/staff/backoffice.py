@@ -360,8 +360,9 @@ def resource_edit(request, key, pk=None):
         instance is None or resource.editable(request.user).filter(pk=instance.pk).exists()
     )
     initial = {}
-    if instance is None and "centre" in request.GET:
-        initial["centre"] = request.GET["centre"]
+    if instance is None:
+        # Deep links pre-select a field (a centre's new program, a new account's first role).
+        initial = {name: request.GET[name] for name in ("centre", "user") if name in request.GET}
     form = resource.form(
         request.POST or None,
         request.FILES or None,

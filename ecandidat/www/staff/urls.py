@@ -1,6 +1,15 @@
 from django.urls import path
 
-from . import applications, backoffice, candidates, jobs, registrations, two_factor, views
+from . import (
+    applications,
+    backoffice,
+    candidates,
+    jobs,
+    registrations,
+    staff_accounts,
+    two_factor,
+    views,
+)
 
 app_name = "staff"
 
@@ -15,6 +24,7 @@ urlpatterns = [
     path("2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("programs/bulk/", backoffice.programs_bulk, name="programs_bulk"),
     path("campaigns/<int:pk>/activate/", backoffice.campaign_activate, name="campaign_activate"),
+    path("staff-accounts/new/", staff_accounts.create, name="staff_account_create"),
     path("candidates/", candidates.search, name="candidate_search"),
     path("candidates/new/", candidates.create_account, name="candidate_create"),
     path("candidates/<str:dossier_number>/", views.candidate_dossier, name="candidate_dossier"),
