@@ -87,3 +87,21 @@ def test_invitation_email_is_in_french_for_a_french_speaker(
         client.post(URL, {**DATA, "language": "fr"})
     [message] = [m for m in mail.outbox if m.to == [DATA["email"]]]
     assert "choisir votre mot de passe" in message.body.lower()
+
+
+def test_a_login_taken_between_form_check_and_save_is_a_field_error(client, monkeypatch):
+    from ecandidat.www.staff import staff_accounts
+
+    client.force_login(staff_with_role(StaffRole.ADMINISTRATOR))
+    clean = staff_accounts.NewStaffMemberForm.clean_username
+
+    def racing_clean(form):
+        value = clean(form)
+        UserFactory(username=value, staff=True)  # the other administrator wins the race
+        return value
+
+    monkeypatch.setattr(staff_accounts.NewStaffMemberForm, "clean_username", racing_clean)
+    response = client.post(URL, DATA)
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert User.objects.filter(username="m.durand").count() == 1

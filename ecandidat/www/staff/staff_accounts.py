@@ -4,6 +4,7 @@ receives a link to choose their password, then roles are assigned on the roles s
 from django import forms
 from django.contrib import messages
 from django.core.validators import RegexValidator
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -54,9 +55,14 @@ class NewStaffMemberForm(forms.Form):
 def create(request):
     form = NewStaffMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = account_services.invite_staff_member(
-            **form.cleaned_data, actor=request.user, request=request
-        )
+        try:
+            user = account_services.invite_staff_member(
+                **form.cleaned_data, actor=request.user, request=request
+            )
+        except IntegrityError:
+            # Another administrator took the same login a moment ago.
+            form.add_error("username", _("This login is already taken."))
+            return render(request, "staff/staff_account_create.html", {"form": form})
         messages.success(
             request,
             _(
