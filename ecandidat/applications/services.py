@@ -69,6 +69,7 @@ def _email(application: Application, key: str, **extra) -> None:
         user=candidate,
         language=candidate.preferred_language,
         context=context,
+        about=application,
     )
 
 

@@ -33,12 +33,20 @@ def render_email(key: str, context: dict, language: str) -> tuple[str, str, str]
 
 
 def send_email(
-    key: str, *, to: str, context: dict, language: str, user=None, attachment: str = ""
+    key: str,
+    *,
+    to: str,
+    context: dict,
+    language: str,
+    user=None,
+    attachment: str = "",
+    about=None,
 ) -> OutboxEmail:
     """Render a declared email, store it in the outbox and send it after commit.
 
     Called inside the caller's transaction: if that transaction rolls back, the outbox row
-    disappears with it and the delivery task is never enqueued.
+    disappears with it and the delivery task is never enqueued. ``about`` (an application,
+    say) gets an audit row, so the email shows in that object's timeline.
     """
     subject, text, html = render_email(key, context, language)
     email = OutboxEmail.objects.create(
@@ -51,6 +59,14 @@ def send_email(
         body_html=html,
         attachment=attachment,
     )
+    if about is not None:
+        from ecandidat.audit.services import record
+
+        record(
+            "email.queued",
+            target=about,
+            data={"template": key, "subject": subject, "recipient": to, "outbox": email.pk},
+        )
     transaction.on_commit(partial(enqueue_delivery, email.pk))
     return email
 

@@ -69,10 +69,27 @@ def submitted_per_day(applications) -> list[tuple]:
     )
 
 
-def funnel(applications) -> list[tuple[str, int]]:
-    counts = applications.aggregate(
+def funnel(applications) -> list[tuple[str, int, int]]:
+    """Created → confirmed, each step with its count and its share of the created (percent)."""
+    from django.utils.translation import gettext as _
+
+    counts = applications.annotate(
+        latest_kind=latest_validated_subquery("decision_type__kind")
+    ).aggregate(
         created=Count("pk"),
         submitted=Count("pk", filter=~Q(submitted_at=None)),
         complete=Count("pk", filter=Q(file_status=FileStatus.COMPLETE)),
+        decided=Count("pk", filter=Q(latest_kind__isnull=False)),
+        favourable=Count("pk", filter=Q(latest_kind=DecisionKind.FAVOURABLE)),
+        confirmed=Count("pk", filter=Q(answer=CandidateAnswer.CONFIRMED)),
     )
-    return counts
+    labels = {
+        "created": _("Created"),
+        "submitted": _("Transmitted"),
+        "complete": _("Complete"),
+        "decided": _("Decision published"),
+        "favourable": _("Favourable decision"),
+        "confirmed": _("Confirmed by the candidate"),
+    }
+    created = counts["created"] or 1
+    return [(labels[k], counts[k], round(100 * counts[k] / created)) for k in labels]

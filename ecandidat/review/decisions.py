@@ -180,6 +180,7 @@ def _email_decision(application, decision: Decision) -> None:
         if application.program.commission.attach_letters
         and decision.decision_type.kind in (DecisionKind.FAVOURABLE, DecisionKind.UNFAVOURABLE)
         else "",
+        about=application,
     )
 
 
@@ -256,6 +257,7 @@ def _alert_commission(application, key: str) -> None:
             "first_name": application.candidate.first_name,
             "link": settings.SITE_URL + f"/staff/applications/{application.pk}/",
         },
+        about=application,
     )
 
 
@@ -307,6 +309,7 @@ def answer(*, application_id: int, value: str, user, reason: str = "", request=N
                 "automatic": user is None,
                 "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
             },
+            about=application,
         )
         _alert_commission(
             application,
@@ -456,6 +459,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
                     "deadline": deadline,
                     "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
                 },
+                about=application,
             )
             record("application.confirmation_reminder", target=application)
             count += 1

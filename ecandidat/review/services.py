@@ -48,7 +48,14 @@ def _email_candidate(application: Application, key: str, **extra) -> None:
             "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
             **extra,
         }
-    send_email(key, to=candidate.email, user=candidate, language=language, context=context)
+    send_email(
+        key,
+        to=candidate.email,
+        user=candidate,
+        language=language,
+        context=context,
+        about=application,
+    )
 
 
 @transaction.atomic

@@ -340,3 +340,43 @@ def test_retention_purge_of_archived_campaigns(
     assert candidate.__class__.objects.filter(pk=candidate.pk).exists()  # the account stays
     assert AuditEvent.objects.filter(action="campaign.purged").exists()
     assert date.today()
+
+
+def test_statistics_funnel_runs_from_created_to_confirmed(client, program, campaign, manager):
+    from django.urls import reverse
+
+    first, second, third, _fourth = received(program, campaign, 4)
+    decide(first, DecisionKind.FAVOURABLE, manager)
+    decide(second, DecisionKind.FAVOURABLE, manager)
+    decide(third, DecisionKind.UNFAVOURABLE, manager)
+    decisions.answer(application_id=first.pk, value=CandidateAnswer.CONFIRMED, user=first.candidate)
+    client.force_login(manager)
+    response = client.get(
+        reverse("staff:applications_dashboard"), headers={"accept-language": "en"}
+    )
+    assert [(label, n) for label, n, _share in response.context["funnel"]] == [
+        ("Created", 4),
+        ("Transmitted", 4),
+        ("Complete", 0),
+        ("Decision published", 3),
+        ("Favourable decision", 2),
+        ("Confirmed by the candidate", 1),
+    ]
+    assert response.context["funnel"][-1][2] == 25  # a quarter of the created
+
+
+@pytest.mark.parametrize("alert", [True, False])
+def test_commission_is_alerted_only_when_it_asked(program, campaign, manager, alert):
+    commission = program.commission
+    commission.alert_on_confirmation = alert
+    commission.contact_email = "scol-info@univ.example.org"
+    commission.save()
+    (application,) = received(program, campaign)
+    decide(application, DecisionKind.FAVOURABLE, manager)
+    decisions.answer(
+        application_id=application.pk, value=CandidateAnswer.CONFIRMED, user=application.candidate
+    )
+    alerts = OutboxEmail.objects.filter(template="commission_confirmation")
+    assert alerts.count() == (1 if alert else 0)
+    if alert:
+        assert alerts.get().recipient == "scol-info@univ.example.org"

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from ecandidat.accounts.enums import StaffRole
@@ -402,3 +403,18 @@ def test_large_downloads_are_built_by_the_worker(
     assert zipfile.ZipFile(io.BytesIO(content)).namelist() == [
         f"{application.candidate.username}-{application.program.code}.pdf"
     ]
+
+
+def test_the_timeline_shows_status_changes_and_the_emails_they_sent(client, application, manager):
+    client.force_login(manager)
+    client.post(reverse("staff:application_action", args=[application.pk, "mark_complete"]))
+    events = AuditEvent.objects.for_object(application)
+    queued = [e for e in events if e.action == "email.queued"]
+    assert {e.data["template"] for e in queued} >= {"application_submitted"}
+    assert any(
+        e.action == "application.file_status" and e.data["to"] == FileStatus.COMPLETE
+        for e in events
+    )
+    page = client.get(reverse("staff:application", args=[application.pk])).content.decode()
+    subject = OutboxEmail.objects.filter(template="application_submitted").get().subject
+    assert escape(subject) in page and application.candidate.email in page

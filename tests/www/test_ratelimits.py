@@ -60,6 +60,33 @@ def test_anonymous_forms_are_limited_per_address(client, settings, url_name, sco
     assert "Too many attempts" in blocked.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("url_name", "scope", "data"),
+    [
+        (
+            "public:signup",
+            "signup",
+            {"last_name": "A", "first_name": "B", "email": "{}", "email_confirmation": "{}"},
+        ),
+        ("public:identification_lost", "recovery", {"email": "{}"}),
+        ("public:lost_activation", "recovery", {"email": "{}"}),
+    ],
+)
+def test_anonymous_forms_are_limited_per_ip(client, settings, url_name, scope, data):
+    settings.RATELIMITS = {**settings.RATELIMITS, f"{scope}_ip": "2/m"}
+
+    def post(n, **extra):
+        address = f"person{n}@example.org"  # a new address each time: only the IP repeats
+        return client.post(
+            reverse(url_name), {k: v.format(address) for k, v in data.items()}, **extra
+        )
+
+    for n in range(2):
+        assert post(n).status_code == 302
+    assert post(2).status_code == 429
+    assert post(3, REMOTE_ADDR="10.1.2.3").status_code == 302
+
+
 def test_rate_limit_message_is_translated(client, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "recovery_ip": "1/m"}
     client.post(reverse("public:lost_activation"), {"email": "a@example.org"})

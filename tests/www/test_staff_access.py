@@ -388,3 +388,46 @@ def test_central_office_gives_a_role(client, world):
         ).status_code
         == 200
     )
+
+
+def test_back_office_lists_paginate_filter_and_sort(client, world):
+    for n in range(30):
+        ProgramFactory(
+            centre=world["centre_a"], commission=world["commission_a"], code=f"A-{n:02d}"
+        )
+    client.force_login(world["people"]["central"])
+    url = reverse("staff:resource_list", args=["programs"])
+
+    def codes(query):
+        response = client.get(url + query)
+        assert response.status_code == 200
+        return [obj.code for obj, _cells in response.context["rows"]], response.context["page"]
+
+    first, page = codes("?sort=code")
+    assert len(first) == 25 and page.paginator.count == 32 and page.has_next()
+    assert first == sorted(first)
+    rest, page = codes("?sort=code&page=2")
+    assert len(rest) == 7 and not set(rest) & set(first)
+    descending, _page = codes("?sort=-code")
+    assert descending[0] == max(first + rest)
+    only_a, page = codes(f"?centre={world['centre_a'].pk}")
+    assert page.paginator.count == 31 and world["program_b"].code not in only_a
+    # Unknown sorts, filters and pages fall back instead of failing.
+    for query in ["?sort=password", "?centre=abc", "?page=999", "?page=x"]:
+        assert client.get(url + query).status_code == 200
+
+
+def test_every_back_office_save_is_shown_in_the_history_panel(client, world):
+    from ecandidat.review.models import Tag
+
+    central = world["people"]["central"]
+    client.force_login(central)
+    new = client.post(
+        reverse("staff:resource_new", args=["tags"]), {"label": "Prioritaire", "colour": "#aa0000"}
+    )
+    assert new.status_code == 302
+    tag = Tag.objects.get(label="Prioritaire")
+    edit_url = reverse("staff:resource_edit", args=["tags", tag.pk])
+    client.post(edit_url, {"label": "Prioritaire !", "colour": "#aa0000"})
+    history = [e.action for e in client.get(edit_url).context["history"]]
+    assert history == ["catalog.tag.updated", "catalog.tag.created"]  # newest first
