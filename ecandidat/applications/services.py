@@ -526,3 +526,56 @@ def send_reminders(now=None) -> int:
                 _email(application, "application_reminder")
                 count += 1
     return count
+
+
+# --- files accepted while the antivirus was unavailable ----------------------------------
+
+
+def rescan_pending_files(limit: int = 500) -> dict[str, int]:
+    """Scan the files accepted while clamd was unreachable (``CLAMAV_UNAVAILABLE_POLICY`` =
+    accept). A clean file loses its mark; an infected one is taken out of every application
+    that used it (the document becomes refused, the candidate is emailed) and deleted. Stops
+    at the first connection failure: the rest waits for the next run."""
+    counts = {"clean": 0, "infected": 0, "pending": 0}
+    pending = CandidateFile.objects.filter(scan_status=ScanStatus.PENDING)
+    if not settings.CLAMAV_URL:
+        counts["pending"] = pending.count()
+        return counts
+    for candidate_file in pending.order_by("uploaded_at", "pk")[:limit]:
+        with candidate_file.file.open("rb") as handle:
+            content = handle.read()
+        try:
+            result = antivirus.scan_bytes(content)
+        except antivirus.ScannerUnavailable:
+            break
+        if result.infected:
+            _quarantine(candidate_file.pk, result.signature)
+            counts["infected"] += 1
+        else:
+            CandidateFile.objects.filter(pk=candidate_file.pk).update(scan_status=ScanStatus.CLEAN)
+            counts["clean"] += 1
+    counts["pending"] = pending.count()
+    return counts
+
+
+@transaction.atomic
+def _quarantine(file_id: int, signature: str) -> None:
+    candidate_file = CandidateFile.objects.select_for_update().get(pk=file_id)
+    uses = ApplicationDocument.objects.select_related(
+        "application", "application__program", "application__candidate", "document_type"
+    ).filter(file=candidate_file)
+    for document in uses:
+        application = document.application
+        with translation.override(application.candidate.preferred_language):
+            comment = str(_("This file contains a virus and was removed. Upload a clean copy."))
+            label = str(document.document_type.label)
+        ApplicationDocument.objects.filter(pk=document.pk).update(
+            file=None, status=DocumentStatus.REFUSED, comment=comment
+        )
+        record(
+            "document.infected",
+            target=application,
+            data={"signature": signature, "document_type": document.document_type_id},
+        )
+        _email(application, "document_refused", document=label, comment=comment)
+    _release([candidate_file])

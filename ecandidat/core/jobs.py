@@ -13,6 +13,7 @@ from .models import JobRun, PeriodicJob
 # name → (management command, minutes between runs)
 JOBS = {
     "outbox retry": ("retry_emails", 5),
+    "antivirus rescan": ("rescan_documents", 30),
     "scheduled decisions": ("publish_decisions", 5),
     "expired offers": ("withdraw_expired_offers", 60),
     "confirmation reminders": ("remind_confirmations", 24 * 60),

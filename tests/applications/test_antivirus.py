@@ -123,3 +123,56 @@ def test_unreachable_daemon_follows_the_policy(
             upload()
         assert not CandidateFile.objects.exists()
     assert AuditEvent.objects.filter(action="document.scan_unavailable").exists()
+
+
+@pytest.mark.django_db
+def test_files_accepted_without_antivirus_are_rescanned_later(
+    clamd_url, settings, candidate, program, document_types, django_capture_on_commit_callbacks
+):
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from ecandidat.applications.enums import DocumentStatus
+    from ecandidat.applications.models import ApplicationDocument
+    from ecandidat.notifications.models import OutboxEmail
+
+    settings.CLAMAV_URL = f"tcp://127.0.0.1:{_free_port()}"  # nobody listens
+    settings.CLAMAV_UNAVAILABLE_POLICY = "accept"
+    application = services.apply(candidate=candidate, program=program, actor=candidate)
+    uploaded = {
+        key: services.upload_document(
+            application=application,
+            document_type_id=document_types[key].pk,
+            data=make_pdf(),
+            filename=f"{key}.pdf",
+            actor=candidate,
+        ).file
+        for key in ("letter", "cv")
+    }
+    assert {f.scan_status for f in uploaded.values()} == {ScanStatus.PENDING}
+    # The stored copy of the letter turns out to carry a virus.
+    bad = uploaded["letter"]
+    name, storage = bad.file.name, bad.file.storage
+    storage.delete(name)
+    assert storage.save(name, ContentFile(make_pdf() + b"\n%" + EICAR + b"\n")) == name
+
+    # Still no antivirus: nothing changes, nothing is lost.
+    out = io.StringIO()
+    call_command("rescan_documents", stdout=out)
+    assert "2 still pending" in out.getvalue()
+    assert CandidateFile.objects.filter(scan_status=ScanStatus.PENDING).count() == 2
+
+    settings.CLAMAV_URL = clamd_url
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.rescan_pending_files() == {"clean": 1, "infected": 1, "pending": 0}
+    assert CandidateFile.objects.get(pk=uploaded["cv"].pk).scan_status == ScanStatus.CLEAN
+    assert not CandidateFile.objects.filter(pk=bad.pk).exists() and not storage.exists(name)
+    letter = ApplicationDocument.objects.get(
+        application=application, document_type=document_types["letter"]
+    )
+    assert letter.file_id is None and letter.status == DocumentStatus.REFUSED
+    assert "virus" in letter.comment
+    assert AuditEvent.objects.filter(action="document.infected", target_id=str(application.pk))
+    assert OutboxEmail.objects.filter(template="document_refused", recipient=candidate.email)

@@ -418,3 +418,33 @@ def test_the_timeline_shows_status_changes_and_the_emails_they_sent(client, appl
     page = client.get(reverse("staff:application", args=[application.pk])).content.decode()
     subject = OutboxEmail.objects.filter(template="application_submitted").get().subject
     assert escape(subject) in page and application.candidate.email in page
+
+
+def test_a_personal_date_lets_an_incomplete_file_be_resubmitted_after_the_deadline(
+    application, manager
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    program = application.program
+    personal = program.return_deadline + timedelta(days=7)
+    services.change_file_status(
+        application_id=application.pk, action="mark_incomplete", user=manager, deadline=personal
+    )
+    after_the_program_date = program.return_deadline + timedelta(days=1)
+    resubmitted = application_services.submit(
+        application_id=application.pk, actor=application.candidate, now=after_the_program_date
+    )
+    assert resubmitted.file_status == FileStatus.RECEIVED
+
+    services.change_file_status(
+        application_id=application.pk, action="mark_incomplete", user=manager
+    )
+    Application.objects.filter(pk=application.pk).update(personal_return_deadline=None)
+    with pytest.raises(application_services.SubmitRefused):
+        application_services.submit(
+            application_id=application.pk,
+            actor=application.candidate,
+            now=max(after_the_program_date, timezone.now()),
+        )
