@@ -448,3 +448,38 @@ def test_a_personal_date_lets_an_incomplete_file_be_resubmitted_after_the_deadli
             actor=application.candidate,
             now=max(after_the_program_date, timezone.now()),
         )
+
+
+def test_staff_home_shows_the_work_waiting_in_scope_in_constant_queries(
+    client, application, manager, program, campaign
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(manager)
+    url = reverse("staff:dashboard")
+
+    def load():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response, len(ctx)
+
+    response, queries = load()
+    assert response.context["work"]["received"] == 1
+    assert response.context["work"]["overdue"] == 0
+    Application.objects.filter(pk=application.pk).update(
+        submitted_at=timezone.now() - timedelta(days=60)
+    )
+    _bulk_applications(program, campaign, 20, "W")
+    response, more_queries = load()
+    work = response.context["work"]
+    assert work["overdue"] == 1 and work["received"] == 21 and more_queries == queries
+    page = response.content.decode()
+    assert "?file_status=received" in page and program.centre.label in page  # the role's scope
+    outsider = staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory())
+    client.force_login(outsider)
+    assert client.get(url).context["work"]["received"] == 0
+    client.force_login(staff_with_role(StaffRole.CANDIDATE_MANAGER))
+    assert client.get(url).context["work"] is None

@@ -296,7 +296,51 @@ def dashboard(request):
         if request.user.has_perm(resource.perm("view")):
             cards.append((resource, resource.visible(request.user).count()))
     active = Campaign.objects.active().first()
-    return render(request, "staff/dashboard.html", {"cards": cards, "active_campaign": active})
+    roles = RoleAssignment.objects.filter(user=request.user).select_related("centre", "commission")
+    return render(
+        request,
+        "staff/dashboard.html",
+        {
+            "cards": cards,
+            "active_campaign": active,
+            "roles": roles,
+            "work": _work_in_scope(request.user),
+        },
+    )
+
+
+def _work_in_scope(user) -> dict | None:
+    """What waits for this staff member in their scope, in two queries whatever the volume."""
+    if not user.has_perm("catalog.view_program"):
+        return None
+    from datetime import timedelta
+
+    from django.db.models import Count, Exists, OuterRef
+    from django.utils import timezone
+
+    from ecandidat.applications.enums import FileStatus
+    from ecandidat.applications.models import Application
+    from ecandidat.review.models import Decision
+
+    overdue_days = InstitutionSettings.load().overdue_days
+    overdue_before = timezone.now() - timedelta(days=overdue_days)
+    applications = Application.objects.visible_to_staff(user)
+    validated = Decision.objects.filter(application=OuterRef("pk"), validated_at__isnull=False)
+    to_review = Q(file_status__in=[FileStatus.RECEIVED, FileStatus.COMPLETE])
+    work = applications.annotate(decided=Exists(validated)).aggregate(
+        received=Count("pk", filter=Q(file_status=FileStatus.RECEIVED)),
+        incomplete=Count("pk", filter=Q(file_status=FileStatus.INCOMPLETE)),
+        complete=Count("pk", filter=Q(file_status=FileStatus.COMPLETE)),
+        waiting=Count("pk", filter=Q(file_status=FileStatus.WAITING)),
+        overdue=Count("pk", filter=to_review & Q(submitted_at__lt=overdue_before, decided=False)),
+    )
+    work["to_validate"] = (
+        Decision.objects.filter(application__in=applications, validated_at__isnull=True).count()
+        if user.has_perm("review.change_decision")
+        else None
+    )
+    work["overdue_days"] = overdue_days
+    return work
 
 
 @staff_required
