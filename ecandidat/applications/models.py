@@ -9,9 +9,10 @@ away from another (eCandidat issue #37).
 
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
@@ -35,6 +36,22 @@ class ApplicationQuerySet(models.QuerySet):
     def visible_to_staff(self, user):
         """Applications of the programs the staff member can see."""
         return self.filter(program__in=Program.objects.visible_to(user))
+
+    def with_overdue(self, cutoff):
+        """Annotate ``is_overdue``: transmitted before ``cutoff``, still under review and
+        without a validated decision (the staff list highlights these, the staff home counts
+        them)."""
+        decisions = apps.get_model("review", "Decision").objects  # review depends on us
+        validated = decisions.filter(application=OuterRef("pk"), validated_at__isnull=False)
+        rule = Q(
+            submitted_at__lt=cutoff, file_status__in=[FileStatus.RECEIVED, FileStatus.COMPLETE]
+        ) & ~Exists(validated)
+        # Case, not a bare comparison: an untransmitted application is False, not NULL.
+        return self.annotate(
+            is_overdue=Case(
+                When(rule, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
 
     def with_list_data(self):
         return self.select_related("program", "program__centre", "campaign")

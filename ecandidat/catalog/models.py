@@ -5,7 +5,7 @@ Programs are not tied to a campaign: a university keeps its offer from one year 
 and updates the dates; applications (next issue) belong to a campaign.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -486,3 +486,7 @@ class InstitutionSettings(models.Model):
     def load(cls) -> "InstitutionSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    def overdue_cutoff(self, now=None):
+        """Applications transmitted before this moment and still undecided are overdue."""
+        return (now or timezone.now()) - timedelta(days=self.overdue_days)

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
 from ecandidat.applications.enums import FileStatus
 
@@ -71,8 +72,6 @@ def submitted_per_day(applications) -> list[tuple]:
 
 def funnel(applications) -> list[tuple[str, int, int]]:
     """Created → confirmed, each step with its count and its share of the created (percent)."""
-    from django.utils.translation import gettext as _
-
     counts = applications.annotate(
         latest_kind=latest_validated_subquery("decision_type__kind")
     ).aggregate(

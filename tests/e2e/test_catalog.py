@@ -1,10 +1,14 @@
-"""The offer tree for visitors and the program editor for a centre manager, in Chromium."""
+"""The offer tree for visitors, the program editor for a centre manager and staff-account
+invitations, in Chromium."""
+
+import re
 
 import pytest
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.catalog.demo import load_demo_catalog
 from ecandidat.catalog.models import Centre, Program
+from ecandidat.notifications.models import OutboxEmail
 from tests.e2e.conftest import check_accessibility, new_page
 from tests.factories import PASSWORD, staff_with_role
 
@@ -71,10 +75,6 @@ def test_centre_manager_edits_a_program(browser, live_url):
 def test_central_office_creates_a_staff_account_and_the_invitee_sets_a_password(
     browser, live_url, e2e_settings
 ):
-    import re
-
-    from ecandidat.notifications.models import OutboxEmail
-
     e2e_settings.STAFF_2FA_REQUIRED = False
     central = staff_with_role(StaffRole.CENTRAL_OFFICE, preferred_language="fr")
     page = new_page(browser, "fr")

@@ -483,3 +483,22 @@ def test_staff_home_shows_the_work_waiting_in_scope_in_constant_queries(
     assert client.get(url).context["work"]["received"] == 0
     client.force_login(staff_with_role(StaffRole.CANDIDATE_MANAGER))
     assert client.get(url).context["work"] is None
+
+
+def test_the_list_highlights_applications_still_undecided_after_the_set_delay(
+    client, application, manager, program, campaign
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    _bulk_applications(program, campaign, 2, "H")
+    Application.objects.filter(pk=application.pk).update(
+        submitted_at=timezone.now() - timedelta(days=60)
+    )
+    client.force_login(manager)
+    rows = client.get(reverse("staff:applications")).context["rows"]
+    assert {a.pk: overdue for a, _values, overdue in rows} == {
+        a.pk: a.pk == application.pk for a, _values, _overdue in rows
+    }
+    assert len(rows) == 3

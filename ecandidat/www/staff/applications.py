@@ -2,7 +2,6 @@
 and the application page (documents, file status, tags, notes, deadline, timeline)."""
 
 import csv
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -107,22 +106,10 @@ def application_list(request):
     sort = request.GET.get("sort", "-submitted_at")
     if sort.lstrip("-") not in sortable | {"submitted_at"}:
         sort = "-submitted_at"
-    # The latest decision is always loaded: it decides the overdue highlighting.
-    qs = with_column_data(qs, [*columns, BY_KEY["decision"]]).order_by(sort, "pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     institution = InstitutionSettings.load()
-    overdue_before = timezone.now() - timedelta(days=institution.overdue_days)
-    rows = [
-        (
-            a,
-            [c.value(a) for c in columns],
-            a.submitted_at is not None
-            and a.submitted_at < overdue_before
-            and a.file_status in (FileStatus.RECEIVED, FileStatus.COMPLETE)
-            and not any(d.validated_at for d in a.decisions.all()),
-        )
-        for a in page
-    ]
+    qs = with_column_data(qs.with_overdue(institution.overdue_cutoff()), columns)
+    page = Paginator(qs.order_by(sort, "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(a, [c.value(a) for c in columns], a.is_overdue) for a in page]
     visible_programs = Program.objects.visible_to(request.user)
     return render(
         request,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts.models import RoleAssignment
+from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog import services
 from ecandidat.catalog.enums import CampaignStatus
@@ -33,7 +35,7 @@ from ecandidat.catalog.models import (
     TrainingType,
 )
 from ecandidat.core.access import staff_required
-from ecandidat.review.models import DecisionReason, DecisionType, Tag
+from ecandidat.review.models import Decision, DecisionReason, DecisionType, Tag
 
 from . import forms
 
@@ -310,36 +312,24 @@ def dashboard(request):
 
 
 def _work_in_scope(user) -> dict | None:
-    """What waits for this staff member in their scope, in two queries whatever the volume."""
+    """What waits for this staff member in their scope, in a fixed number of queries."""
     if not user.has_perm("catalog.view_program"):
         return None
-    from datetime import timedelta
-
-    from django.db.models import Count, Exists, OuterRef
-    from django.utils import timezone
-
-    from ecandidat.applications.enums import FileStatus
-    from ecandidat.applications.models import Application
-    from ecandidat.review.models import Decision
-
-    overdue_days = InstitutionSettings.load().overdue_days
-    overdue_before = timezone.now() - timedelta(days=overdue_days)
+    institution = InstitutionSettings.load()
     applications = Application.objects.visible_to_staff(user)
-    validated = Decision.objects.filter(application=OuterRef("pk"), validated_at__isnull=False)
-    to_review = Q(file_status__in=[FileStatus.RECEIVED, FileStatus.COMPLETE])
-    work = applications.annotate(decided=Exists(validated)).aggregate(
+    work = applications.with_overdue(institution.overdue_cutoff()).aggregate(
         received=Count("pk", filter=Q(file_status=FileStatus.RECEIVED)),
         incomplete=Count("pk", filter=Q(file_status=FileStatus.INCOMPLETE)),
         complete=Count("pk", filter=Q(file_status=FileStatus.COMPLETE)),
         waiting=Count("pk", filter=Q(file_status=FileStatus.WAITING)),
-        overdue=Count("pk", filter=to_review & Q(submitted_at__lt=overdue_before, decided=False)),
+        overdue=Count("pk", filter=Q(is_overdue=True)),
     )
     work["to_validate"] = (
         Decision.objects.filter(application__in=applications, validated_at__isnull=True).count()
         if user.has_perm("review.change_decision")
         else None
     )
-    work["overdue_days"] = overdue_days
+    work["overdue_days"] = institution.overdue_days
     return work
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts import services as account_services
+from ecandidat.accounts.enums import Language
 from ecandidat.accounts.erasure import erase_candidate, erasure_inventory
 from ecandidat.accounts.models import User
 from ecandidat.core.access import staff_permission_required
@@ -101,7 +102,9 @@ def edit_section(request, dossier_number, section):
     )
 
 
-class NewCandidateForm(forms.Form):
+class NewPersonForm(forms.Form):
+    """Who an account created by staff is for (a candidate's or a colleague's)."""
+
     last_name = forms.CharField(
         label=gettext_lazy("Last name"), max_length=100, validators=[validate_person_name]
     )
@@ -109,10 +112,10 @@ class NewCandidateForm(forms.Form):
         label=gettext_lazy("First name"), max_length=100, validators=[validate_person_name]
     )
     email = forms.EmailField(label=gettext_lazy("email address"), max_length=254)
-    language = forms.ChoiceField(
-        label=gettext_lazy("Preferred language"), choices=[("fr", "Français"), ("en", "English")]
-    )
+    language = forms.ChoiceField(label=gettext_lazy("Preferred language"), choices=Language)
 
+
+class NewCandidateForm(NewPersonForm):
     def clean_email(self):
         email = self.cleaned_data["email"]
         # Staff may know whether an address is taken: no enumeration concern here.

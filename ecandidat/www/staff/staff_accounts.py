@@ -12,15 +12,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts import services as account_services
-from ecandidat.accounts.enums import Language
 from ecandidat.accounts.models import IssuedDossierNumber, User
 from ecandidat.core.access import staff_permission_required
-from ecandidat.www.public.forms import validate_person_name
+
+from .candidates import NewPersonForm
 
 PERMISSION = "accounts.add_roleassignment"
 
 
-class NewStaffMemberForm(forms.Form):
+class NewStaffMemberForm(NewPersonForm):
+    field_order = ["username"]  # then the person's fields
+
     username = forms.CharField(
         label=gettext_lazy("Login"),
         max_length=60,
@@ -32,14 +34,6 @@ class NewStaffMemberForm(forms.Form):
             )
         ],
     )
-    last_name = forms.CharField(
-        label=gettext_lazy("Last name"), max_length=100, validators=[validate_person_name]
-    )
-    first_name = forms.CharField(
-        label=gettext_lazy("First name"), max_length=100, validators=[validate_person_name]
-    )
-    email = forms.EmailField(label=gettext_lazy("email address"), max_length=254)
-    language = forms.ChoiceField(label=gettext_lazy("Preferred language"), choices=Language)
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()
