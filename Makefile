@@ -50,6 +50,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_translations.py
 
 format: $(VENV)/.synced
 	$(BIN)/ruff check --fix .

@@ -31,6 +31,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Absolute base URL used in emails (links must work outside a request, e.g. from the worker).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Mounted under a sub-path (https://host/candidatures/): FORCE_SCRIPT_NAME=/candidatures and
+# SITE_URL=https://host. Once set, Django ignores any SCRIPT_NAME the server passes on, and
+# the worker's links carry the prefix too (django.setup() installs it as the script prefix).
+FORCE_SCRIPT_NAME = env.str("FORCE_SCRIPT_NAME", default=None) or None
 
 INSTITUTION_NAME = env.str("INSTITUTION_NAME", default="Université de Rouen Normandie")
 # Optional 1-2 character prefix replacing the first characters of every dossier number.
@@ -47,6 +51,17 @@ CLAMAV_URL = env.str("CLAMAV_URL", default="")
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
 # When clamd cannot be reached: "refuse" the upload, or "accept" it marked for a rescan.
 CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
+# Uploads (ecandidat/applications/upload_limits.py): a file larger than the institution's
+# upload limit (5 MB by default) is stopped while it is received, a request declaring more is
+# refused without being read; the stock handlers spool what is accepted (memory, then disk).
+FILE_UPLOAD_HANDLERS = [
+    "ecandidat.applications.upload_limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Form fields other than files: no form of ours sends more than a few kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Days before the return deadline when candidates with untransmitted applications are reminded.
 APPLICATION_REMINDER_DAYS = env.int("APPLICATION_REMINDER_DAYS", default=3)
 # Bearer token the student information system uses on /staff/api/registrations/ (empty: off).
@@ -57,7 +72,7 @@ CONFIRMATION_REMINDER_DAYS = env.int("CONFIRMATION_REMINDER_DAYS", default=2)
 INE_REQUIRED_FOR_FRENCH = env.bool("INE_REQUIRED_FOR_FRENCH", default=True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ecandidat.www.admin_site.SuperuserAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -83,10 +98,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside whitenoise so static files get the CSP and Permissions-Policy too (see below).
+    "csp.middleware.CSPMiddleware",
+    "ecandidat.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "ecandidat.core.nul.RejectNulMiddleware",  # 400 for a NUL byte (PostgreSQL refuses them)
+    # Before CSRF, which would read the body: upload size limits (see "Uploads" above).
+    "ecandidat.applications.upload_limits.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -185,11 +206,17 @@ AUTH_PASSWORD_VALIDATORS = [
 RATELIMITS = {
     "login_ip": env.str("RATELIMIT_LOGIN_IP", default="300/h"),
     "login_account": env.str("RATELIMIT_LOGIN_ACCOUNT", default="10/15m"),
+    # Staff logins: the same limits as candidates unless told otherwise.
+    "staff_login_ip": env.str("RATELIMIT_STAFF_LOGIN_IP", default="300/h"),
+    "staff_login_account": env.str("RATELIMIT_STAFF_LOGIN_ACCOUNT", default="10/15m"),
+    "two_factor_account": env.str("RATELIMIT_TWO_FACTOR_ACCOUNT", default="10/15m"),
     "signup_ip": env.str("RATELIMIT_SIGNUP_IP", default="30/h"),
     "signup_account": env.str("RATELIMIT_SIGNUP_ACCOUNT", default="3/h"),
     "recovery_ip": env.str("RATELIMIT_RECOVERY_IP", default="30/h"),
     "recovery_account": env.str("RATELIMIT_RECOVERY_ACCOUNT", default="3/h"),
 }
+# Uploads per signed-in account (each one costs a content check and an antivirus scan).
+RATELIMITS["upload_account"] = env.str("RATELIMIT_UPLOAD_ACCOUNT", default="60/h")
 # Behind a reverse proxy set this to the header carrying the client address, e.g.
 # HTTP_X_REAL_IP; the proxy must overwrite it.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
@@ -254,6 +281,22 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every response: our own scripts and stylesheets
+# only, no inline script, style attribute or eval anywhere (tests/www/test_security_headers.py
+# scans the templates). img-src allows data: for the SVG icons inside Bootstrap's CSS.
+# Permissions-Policy and Cache-Control: no-store come from ecandidat/core/headers.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

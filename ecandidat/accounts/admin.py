@@ -33,7 +33,15 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["kind", "is_staff", "is_active"]
     search_fields = ["username", "last_name", "first_name", "email"]
     ordering = ["username"]
-    readonly_fields = ["date_joined", "last_login", "activated_at"]
+    # Superusers are made on the command line (createsuperuser); rights come from roles.
+    readonly_fields = [
+        "date_joined",
+        "last_login",
+        "activated_at",
+        "is_superuser",
+        "groups",
+        "user_permissions",
+    ]
     fieldsets = (
         (None, {"fields": ("username", "kind", "password")}),
         (

@@ -15,10 +15,7 @@ class LoginBackend(ModelBackend):
         login = (username or "").strip()
         if not login or password is None:
             return None
-        if "@" in login:
-            user = User.objects.candidates().with_email(login).first()
-        else:
-            user = User.objects.filter(username__iexact=login).first()
+        user = User.objects.for_login(login).first()
         if user is None:
             User().set_password(password)
             return None

@@ -27,3 +27,14 @@ class StaffRole(models.TextChoices):
 
 
 GLOBAL_ROLES = (StaffRole.ADMINISTRATOR, StaffRole.CENTRAL_OFFICE)
+
+# Who may grant what: nobody grants a role above their own, so only administrators grant
+# administrator, and the central office grants everything below it.
+ROLE_RANK: dict[str, int] = {
+    StaffRole.ADMINISTRATOR: 3,
+    StaffRole.CENTRAL_OFFICE: 2,
+    StaffRole.CENTRE_MANAGER: 1,
+    StaffRole.COMMISSION_MEMBER: 1,
+    StaffRole.CANDIDATE_MANAGER: 1,
+}
+ADMINISTRATOR_RANK = ROLE_RANK[StaffRole.ADMINISTRATOR]

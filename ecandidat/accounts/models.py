@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Language, StaffRole, TokenPurpose, UserKind
+from .enums import ADMINISTRATOR_RANK, ROLE_RANK, Language, StaffRole, TokenPurpose, UserKind
 
 
 class AccountQuerySet(models.QuerySet):
@@ -16,6 +16,24 @@ class AccountQuerySet(models.QuerySet):
     def with_email(self, email: str):
         """Accounts whose confirmed address is ``email`` (case-insensitive)."""
         return self.filter(email__iexact=email.strip())
+
+    def for_login(self, login: str):
+        """The account a login field designates: a candidate's confirmed email, or a login
+        (dossier number for candidates), case-insensitive. Empty for a value that cannot be
+        one (a NUL byte would make PostgreSQL raise)."""
+        login = (login or "").strip()
+        if not login or "\x00" in login:
+            return self.none()
+        if "@" in login:
+            return self.candidates().with_email(login)
+        return self.filter(username__iexact=login)
+
+    def rate_limit_key(self, login: str) -> str:
+        """The per-account rate-limit key of what was typed in a login field: the account
+        itself when it resolves to one, else the typed value (unknown logins are limited
+        too)."""
+        account_id = self.for_login(login).values_list("pk", flat=True).first()
+        return f"account:{account_id}" if account_id is not None else (login or "").strip()
 
     def never_activated_before(self, moment):
         """Candidate accounts never activated whose every activation link expired by ``moment``."""
@@ -30,6 +48,35 @@ class AccountQuerySet(models.QuerySet):
             .filter(activated_at__isnull=True, date_joined__lt=moment, last_login__isnull=True)
             .exclude(models.Exists(live_links))
         )
+
+    def outranking(self, rank: int):
+        """Accounts holding a role above ``rank`` (superusers rank as administrators)."""
+        above = [role for role, value in ROLE_RANK.items() if value > rank]
+        condition = models.Q(roles__role__in=above)
+        if rank < ADMINISTRATOR_RANK:
+            condition |= models.Q(is_superuser=True)
+        return self.filter(condition).distinct()
+
+    def role_grantable_by(self, actor):
+        """Staff accounts whose roles ``actor`` may change: never their own, never someone
+        who outranks them."""
+        rank = rank_of(actor)
+        return (
+            self.filter(is_staff=True)
+            .exclude(kind=UserKind.CANDIDATE)
+            .exclude(pk=actor.pk)
+            .exclude(pk__in=User.objects.outranking(rank).values("pk"))
+        )
+
+
+def rank_of(user) -> int:
+    """The highest rank among the user's roles (a superuser ranks as an administrator)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return 0
+    if user.is_superuser:
+        return ADMINISTRATOR_RANK
+    roles = RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+    return max((ROLE_RANK.get(role, 0) for role in roles), default=0)
 
 
 class AccountManager(UserManager.from_queryset(AccountQuerySet)):
@@ -159,6 +206,21 @@ class AccountToken(models.Model):
         return self.used_at is None and self.expires_at > timezone.now()
 
 
+class RoleAssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Reading the roles screen is governed by the permission (central office and up).
+        return self if rank_of(user) else self.none()
+
+    def editable_by(self, user):
+        """Assignments ``user`` may change or remove: not their own, not of a role above
+        theirs, not of someone who outranks them."""
+        rank = rank_of(user)
+        return self.filter(
+            role__in=[role for role, value in ROLE_RANK.items() if value <= rank],
+            user__in=User.objects.role_grantable_by(user),
+        )
+
+
 class RoleAssignment(models.Model):
     """One role of a staff member, with its scope.
 
@@ -191,6 +253,8 @@ class RoleAssignment(models.Model):
     can_edit = models.BooleanField(
         _("may edit dossiers"), default=False, help_text=_("Candidate managers only.")
     )
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role")

@@ -5,16 +5,17 @@ nothing is emailed if the transaction rolls back). The anonymous flows behave th
 whether or not the address belongs to an account: only the email that leaves differs.
 """
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from ecandidat.audit.services import record
+from ecandidat.notifications import link_secrets
 from ecandidat.notifications.services import send_email
 
 from .dossier_numbers import allocate_dossier_number
@@ -52,26 +53,38 @@ def _format_deadline(moment, language: str) -> str:
 
 
 def issue_token(user: User, purpose: str, lifetime: timedelta, data: dict | None = None):
-    """Create a fresh single-use link secret; earlier unused links of that kind stop working."""
+    """Create a fresh single-use link secret; earlier unused links of that kind stop working.
+
+    Returns ``(reference, token)``: the email is rendered with ``link_secrets.PLACEHOLDER``
+    and stores the reference; the secret is derived from it at delivery. Only its SHA-256 is
+    kept here (see notifications.link_secrets).
+    """
     now = timezone.now()
     AccountToken.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
         used_at=now
     )
-    raw = secrets.token_urlsafe(32)
+    reference = link_secrets.new_reference()
     token = AccountToken.objects.create(
         user=user,
         purpose=purpose,
-        token_hash=hash_token(raw),
+        token_hash=hash_token(link_secrets.secret_for(reference)),
         expires_at=now + lifetime,
         data=data or {},
     )
-    return raw, token
+    return reference, token
+
+
+def secret_link(viewname: str) -> str:
+    """The absolute URL of a link page, with the placeholder where the secret goes."""
+    return absolute_url(reverse(viewname, args=[link_secrets.PLACEHOLDER]))
 
 
 def find_usable_token(raw: str, purpose: str) -> AccountToken | None:
+    if not raw or "\x00" in raw:
+        return None
     token = (
         AccountToken.objects.select_related("user")
-        .filter(token_hash=hash_token(raw or ""), purpose=purpose)
+        .filter(token_hash=hash_token(raw), purpose=purpose)
         .first()
     )
     if token is None or not token.is_usable or not token.user.is_active:
@@ -80,18 +93,31 @@ def find_usable_token(raw: str, purpose: str) -> AccountToken | None:
 
 
 def _consume_token(raw: str, purpose: str) -> AccountToken:
-    """Mark the token used, exactly once even under concurrent requests."""
+    """Mark the token used, exactly once even under concurrent requests.
+
+    The conditional UPDATE names the token row alone: on PostgreSQL a concurrent transaction
+    waiting on that row re-checks ``used_at IS NULL`` once the first one commits, so only one
+    succeeds. (A condition through a join — the user — is a sub-query that waiting
+    transactions do not re-evaluate, which let 17 of 20 parallel resets through.)
+    """
     now = timezone.now()
+    token_hash = hash_token(raw or "")
     updated = AccountToken.objects.filter(
-        token_hash=hash_token(raw or ""),
-        purpose=purpose,
-        used_at__isnull=True,
-        expires_at__gt=now,
-        user__is_active=True,
+        token_hash=token_hash, purpose=purpose, used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
     if updated != 1:
         raise AccountError("invalid-token")
-    return AccountToken.objects.select_related("user").get(token_hash=hash_token(raw))
+    token = AccountToken.objects.select_related("user").get(token_hash=token_hash)
+    if not token.user.is_active:
+        raise AccountError("invalid-token")  # the caller's transaction rolls the use back
+    return token
+
+
+def end_password_reset_links(user: User) -> int:
+    """Every outstanding password-reset (or invitation) link of ``user`` stops working."""
+    return AccountToken.objects.filter(
+        user=user, purpose=TokenPurpose.PASSWORD_RESET, used_at__isnull=True
+    ).update(used_at=timezone.now())
 
 
 def activation_lifetime() -> timedelta:
@@ -99,7 +125,7 @@ def activation_lifetime() -> timedelta:
 
 
 def _send_activation(user: User, key: str) -> None:
-    raw, token = issue_token(user, TokenPurpose.ACTIVATION, activation_lifetime())
+    reference, token = issue_token(user, TokenPurpose.ACTIVATION, activation_lifetime())
     send_email(
         key,
         to=user.email,
@@ -107,9 +133,10 @@ def _send_activation(user: User, key: str) -> None:
         language=user.preferred_language,
         context=_email_context(
             user,
-            link=absolute_url(reverse("public:activate", args=[raw])),
+            link=secret_link("public:activate"),
             valid_until=_format_deadline(token.expires_at, user.preferred_language),
         ),
+        secret_reference=reference,
     )
 
 
@@ -190,7 +217,7 @@ def invite_staff_member(
     user.set_unusable_password()
     user.save()
     record("account.staff_invited", actor=actor, target=user, request=request)
-    raw, token = issue_token(user, TokenPurpose.PASSWORD_RESET, activation_lifetime())
+    reference, token = issue_token(user, TokenPurpose.PASSWORD_RESET, activation_lifetime())
     send_email(
         "staff_invitation",
         to=user.email,
@@ -199,9 +226,10 @@ def invite_staff_member(
         context={
             **_email_context(user),
             "username": user.username,
-            "link": absolute_url(reverse("public:reset_password", args=[raw])),
+            "link": secret_link("public:reset_password"),
             "valid_until": _format_deadline(token.expires_at, language),
         },
+        secret_reference=reference,
     )
     return user
 
@@ -217,8 +245,19 @@ def activate_account(*, raw_token: str, password: str, request=None) -> User:
     return user
 
 
+RECOVERY_KINDS = ("identification", "activation", "staff_password")
+
+
+def perform_recovery(*, kind: str, value: str, ip: str | None = None) -> None:
+    {
+        "identification": recover_identification,
+        "activation": resend_activation,
+        "staff_password": recover_staff_password,
+    }[kind](value, ip=ip)
+
+
 @transaction.atomic
-def resend_activation(*, email: str, request=None) -> None:
+def resend_activation(email: str, *, ip: str | None = None) -> None:
     user = User.objects.candidates().with_email(normalize_email(email)).first()
     if user is None or not user.is_active:
         return
@@ -230,14 +269,14 @@ def resend_activation(*, email: str, request=None) -> None:
             language=user.preferred_language,
             context=_email_context(user, link=_lost_link()),
         )
-        record("account.activation_resend_refused", target=user, request=request)
+        record("account.activation_resend_refused", target=user, ip=ip)
         return
     _send_activation(user, "activation_resent")
-    record("account.activation_resent", target=user, request=request)
+    record("account.activation_resent", target=user, ip=ip)
 
 
 @transaction.atomic
-def recover_identification(*, email: str, request=None) -> None:
+def recover_identification(email: str, *, ip: str | None = None) -> None:
     """Email the dossier number and a password-reset link (or, if never activated, a new
     activation link)."""
     user = User.objects.candidates().with_email(normalize_email(email)).first()
@@ -245,23 +284,41 @@ def recover_identification(*, email: str, request=None) -> None:
         return
     if not user.is_activated:
         _send_activation(user, "activation_resent")
-        record("account.activation_resent", target=user, request=request)
+        record("account.activation_resent", target=user, ip=ip)
         return
-    raw, token = issue_token(
+    _send_password_reset(user, "identification_lost")
+    record("account.password_reset_requested", target=user, ip=ip)
+
+
+@transaction.atomic
+def recover_staff_password(login: str, *, ip: str | None = None) -> None:
+    """Email a staff member a link to choose a new password (typed: their login)."""
+    user = User.objects.filter(
+        username__iexact=login.strip(), is_staff=True, is_active=True
+    ).first()
+    if user is None or user.is_candidate or not user.email:
+        return
+    _send_password_reset(user, "staff_password_reset", username=user.username)
+    record("account.password_reset_requested", target=user, ip=ip)
+
+
+def _send_password_reset(user: User, key: str, **extra) -> None:
+    reference, token = issue_token(
         user, TokenPurpose.PASSWORD_RESET, timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
     )
     send_email(
-        "identification_lost",
+        key,
         to=user.email,
         user=user,
         language=user.preferred_language,
         context=_email_context(
             user,
-            link=absolute_url(reverse("public:reset_password", args=[raw])),
+            link=secret_link("public:reset_password"),
             valid_until=_format_deadline(token.expires_at, user.preferred_language),
+            **extra,
         ),
+        secret_reference=reference,
     )
-    record("account.password_reset_requested", target=user, request=request)
 
 
 def _password_changed_notice(user: User) -> None:
@@ -280,6 +337,7 @@ def reset_password(*, raw_token: str, password: str, request=None) -> User:
     user = token.user
     user.set_password(password)
     user.save(update_fields=["password"])
+    end_password_reset_links(user)
     record("account.password_reset", actor=user, target=user, request=request)
     _password_changed_notice(user)
     return user
@@ -289,6 +347,8 @@ def reset_password(*, raw_token: str, password: str, request=None) -> User:
 def change_password(*, user: User, new_password: str, request=None) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    # Someone who changes a password they suspect is known must not leave a reset link alive.
+    end_password_reset_links(user)
     record("account.password_changed", actor=user, target=user, request=request)
     _password_changed_notice(user)
 
@@ -316,7 +376,7 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
             context=_email_context(user, link=_lost_link()),
         )
         return
-    raw, token = issue_token(
+    reference, token = issue_token(
         user,
         TokenPurpose.EMAIL_CHANGE,
         timedelta(days=settings.EMAIL_CHANGE_DAYS),
@@ -330,9 +390,10 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
         context=_email_context(
             user,
             new_email=new_email,
-            link=absolute_url(reverse("public:confirm_email", args=[raw])),
+            link=secret_link("public:confirm_email"),
             valid_until=_format_deadline(token.expires_at, user.preferred_language),
         ),
+        secret_reference=reference,
     )
     send_email(
         "email_change_notice",
@@ -386,7 +447,25 @@ def record_login(user: User, request=None) -> None:
 
 
 def record_login_failure(login: str, request=None) -> None:
-    record("account.login_failed", data={"login": login[:150]}, request=request)
+    record("account.login_failed", data={"login": login[:150].replace("\x00", "")}, request=request)
+
+
+def record_login_locked(login: str, request=None) -> None:
+    """An attempt refused by a rate limit (the password was not even checked).
+
+    Audited once per account (or typed value) and quarter of an hour: a script hammering a
+    locked account must not turn the audit log into its own denial of service.
+    """
+    key = User.objects.rate_limit_key(login)
+    if not cache.add(f"audit:login-locked:{hash_token(key)}", 1, timeout=15 * 60):
+        return
+    target = User.objects.for_login(login).first()
+    record(
+        "account.login_locked",
+        target=target,
+        data={"login": login[:150].replace("\x00", "")},
+        request=request,
+    )
 
 
 @transaction.atomic

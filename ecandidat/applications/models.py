@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from ecandidat.catalog.access import decision_program_filter, scope_of
 from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
 
 from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
@@ -36,6 +37,19 @@ class ApplicationQuerySet(models.QuerySet):
     def visible_to_staff(self, user):
         """Applications of the programs the staff member can see."""
         return self.filter(program__in=Program.objects.visible_to(user))
+
+    def decidable_by(self, user):
+        """Applications on which ``user`` may enter a decision: every one for the central
+        office and administrators, those of their centres (or commission) for a centre
+        manager, those of the very commissions whose assignment has ``can_decide`` for a
+        commission member. Every path that enters a decision goes through this."""
+        scope = scope_of(user)
+        if not scope.roles:
+            return self.none()
+        condition = decision_program_filter(scope)
+        if condition is None:
+            return self
+        return self.filter(program__in=Program.objects.filter(condition))
 
     def with_overdue(self, cutoff):
         """Annotate ``is_overdue``: transmitted before ``cutoff``, still under review and

@@ -32,7 +32,7 @@ from ecandidat.notifications.services import send_email
 from . import antivirus
 from .enums import ACTIVE_STATUSES, EDITABLE_BY_CANDIDATE, DocumentStatus, FileStatus, ScanStatus
 from .models import Answer, Application, ApplicationDocument, CandidateFile
-from .uploads import UploadRefused, check_upload
+from .uploads import UploadRefused, check_upload, safe_stem
 
 
 @dataclass
@@ -296,11 +296,10 @@ def upload_document(
             raise DocumentRefused(_("This document is not asked for this application."))
         if document.status == DocumentStatus.VALIDATED:
             raise DocumentRefused(_("This document has been validated: it cannot be replaced."))
-        stem = "".join(c for c in filename.rsplit(".", 1)[0] if c.isalnum() or c in " -_")[:80]
         candidate_file = CandidateFile(
             owner=application.candidate,
             document_type=document.document_type,
-            original_name=f"{stem or 'document'}.{checked.extension}",
+            original_name=f"{safe_stem(filename)}.{checked.extension}",
             content_type=checked.content_type,
             size=len(checked.content),
             sha256=checked.sha256,

@@ -18,8 +18,13 @@ def record(
     target: models.Model | None = None,
     data: dict | None = None,
     request=None,
+    ip: str | None = None,
 ) -> AuditEvent:
-    """Write one audit row. ``actor`` is the user who acted (None for the system)."""
+    """Write one audit row. ``actor`` is the user who acted (None for the system).
+
+    The client address comes from ``request`` or, in background work started by a request,
+    from ``ip``.
+    """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent.objects.create(
@@ -28,6 +33,6 @@ def record(
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        ip_address=client_ip(request),
+        ip_address=client_ip(request) or ip,
         data=data or {},
     )

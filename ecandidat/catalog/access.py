@@ -4,6 +4,9 @@ Administrators and the central office see everything. A centre manager sees and 
 programs, commissions, document types and questions of their centres (or, when the
 assignment names a commission, of that commission only). A commission member sees the
 programs of their commissions. Everything else answers 404 (see core.access).
+
+Entering decisions is scoped apart (``decision_program_filter``): ``can_decide`` belongs to
+one commission assignment, so a member who decides in one commission only reads another.
 """
 
 from dataclasses import dataclass
@@ -24,6 +27,9 @@ class StaffScope:
     centre_ids: frozenset  # centres managed in full
     managed_commission_ids: frozenset  # commissions managed by a narrowed centre manager
     member_commission_ids: frozenset  # commissions the user sits on
+    # Commissions whose assignment allows entering decisions (can_decide): a subset of
+    # member_commission_ids, never widened to the member's other commissions.
+    deciding_commission_ids: frozenset = frozenset()
 
     @property
     def is_global(self) -> bool:
@@ -53,7 +59,7 @@ def scope_of(user) -> StaffScope:
         return cached
     from ecandidat.accounts.models import RoleAssignment
 
-    roles, centres, managed, member = set(), set(), set(), set()
+    roles, centres, managed, member, deciding = set(), set(), set(), set(), set()
     if user.is_superuser:
         roles.add(StaffRole.ADMINISTRATOR)
     for role, centre_id, commission_id, can_edit, can_decide in RoleAssignment.objects.filter(
@@ -64,6 +70,7 @@ def scope_of(user) -> StaffScope:
             roles.add(CANDIDATE_EDITOR)
         if role == StaffRole.COMMISSION_MEMBER and can_decide:
             roles.add(DECIDING_MEMBER)
+            deciding.add(commission_id)
         if role == StaffRole.CENTRE_MANAGER:
             if commission_id:
                 managed.add(commission_id)
@@ -71,7 +78,13 @@ def scope_of(user) -> StaffScope:
                 centres.add(centre_id)
         elif role == StaffRole.COMMISSION_MEMBER:
             member.add(commission_id)
-    scope = StaffScope(frozenset(roles), frozenset(centres), frozenset(managed), frozenset(member))
+    scope = StaffScope(
+        frozenset(roles),
+        frozenset(centres),
+        frozenset(managed),
+        frozenset(member),
+        frozenset(deciding),
+    )
     user._staff_scope = scope
     return scope
 
@@ -82,6 +95,21 @@ def program_filter(scope: StaffScope, *, edit: bool) -> Q | None:
         return None
     commissions = scope.managed_commission_ids if edit else scope.commission_ids
     return Q(centre_id__in=scope.centre_ids) | Q(commission_id__in=commissions)
+
+
+def decision_program_filter(scope: StaffScope) -> Q | None:
+    """A Q on Program for the programs whose applications the scope may enter decisions on;
+    None means every program.
+
+    DECIDING_MEMBER only grants the permission (the kind of action); which commissions it
+    applies to comes from the assignments themselves. A centre manager decides for what
+    they manage.
+    """
+    if scope.is_global:
+        return None
+    return Q(centre_id__in=scope.centre_ids) | Q(
+        commission_id__in=scope.managed_commission_ids | scope.deciding_commission_ids
+    )
 
 
 def commission_filter(scope: StaffScope, *, edit: bool) -> Q | None:

@@ -23,6 +23,26 @@ def _localized(fr: str, en: str) -> str:
     return fr if (get_language() or "fr").startswith("fr") else (en or fr)
 
 
+def _check_staff_upload(instance, field_name: str, *, images_only: bool) -> None:
+    """A file just uploaded into ``field_name`` goes through the checks and the antivirus of
+    candidates' documents and is replaced by its rewritten content (see
+    ecandidat/applications/staff_files.py); a file already stored is left alone."""
+    field_file = getattr(instance, field_name)
+    if not field_file or getattr(field_file, "_committed", True):
+        return
+    # Imported here: the applications app builds on this one.
+    from ecandidat.applications.staff_files import checked_staff_file
+    from ecandidat.applications.uploads import DOCUMENT_TYPES, IMAGE_TYPES, UploadRefused
+
+    try:
+        checked = checked_staff_file(
+            field_file.file, allowed=IMAGE_TYPES if images_only else DOCUMENT_TYPES
+        )
+    except UploadRefused as refused:
+        raise ValidationError({field_name: refused.message}) from None
+    setattr(instance, field_name, checked)
+
+
 class LabelledModel(models.Model):
     label_fr = models.CharField(_("label (French)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
@@ -257,6 +277,10 @@ class Commission(models.Model):
     def __str__(self):
         return self.label
 
+    def clean(self):
+        super().clean()
+        _check_staff_upload(self, "signature", images_only=True)
+
 
 class ProgramQuerySet(VisibleQuerySet):
     scope_filter = staticmethod(lambda scope, edit: access.program_filter(scope, edit=edit))
@@ -424,6 +448,10 @@ class DocumentType(ScopedItem):
         verbose_name = _("document type")
         verbose_name_plural = _("document types")
 
+    def clean(self):
+        super().clean()
+        _check_staff_upload(self, "template", images_only=False)
+
 
 class Question(ScopedItem):
     kind = models.CharField(
@@ -473,6 +501,11 @@ class InstitutionSettings(models.Model):
     )
     overdue_days = models.PositiveSmallIntegerField(
         _("days before a submitted application without decision is highlighted"), default=15
+    )
+    # Staff roles (StaffRole values) whose holders must use two-factor authentication; in
+    # production administrators and the central office always must (STAFF_2FA_REQUIRED).
+    two_factor_roles = models.JSONField(
+        _("roles that must use two-factor authentication"), default=list, blank=True
     )
 
     class Meta:

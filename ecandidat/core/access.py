@@ -33,7 +33,7 @@ def staff_permission_required(permission: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), login_url="admin:login")
+                return redirect_to_login(request.get_full_path(), login_url="staff:login")
             if not (request.user.is_staff and request.user.has_perm(permission)):
                 raise Http404
             return view(request, *args, **kwargs)
@@ -49,7 +49,7 @@ def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), login_url="admin:login")
+            return redirect_to_login(request.get_full_path(), login_url="staff:login")
         if not request.user.is_staff:
             raise Http404
         return view(request, *args, **kwargs)

@@ -1,4 +1,12 @@
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.http import urlencode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ecandidat.catalog.access import scope_of
+from ecandidat.catalog.models import InstitutionSettings
 
 
 class UserLanguageMiddleware:
@@ -21,14 +29,28 @@ class UserLanguageMiddleware:
 
 
 class StaffTwoFactorMiddleware:
-    """Staff pages need a second factor once the person has one (or must have one).
+    """Every staff URL needs the verified second factor, except a short named list.
 
-    A staff member with a confirmed TOTP device is sent to the code page until the session
-    is verified; an administrator or central-office member without a device is sent to set
-    one up when ``STAFF_2FA_REQUIRED`` is on. The login, logout and 2FA pages are exempt.
+    The decision is taken on ``request.path_info`` resolved by the same URL resolver that
+    dispatches the request: ``request.path`` also carries ``SCRIPT_NAME`` (a deployment under
+    a sub-path, or a forged header a proxy passes on), so a prefix test on it let
+    ``/x/staff/...`` through without the code. Deny by default: any URL of the ``staff`` or
+    ``admin`` namespaces requires the second factor from a staff member who has a device, or
+    who must have one (see ``requires_second_factor``); only the pages named in ``EXEMPT``
+    (log in, log out, set up or type the code) are reachable before it.
     """
 
-    EXEMPT = ("/staff/2fa/", "/staff/admin/login/", "/staff/admin/logout/")
+    STAFF_NAMESPACES = frozenset({"staff", "admin"})
+    EXEMPT = frozenset(
+        {
+            "staff:login",
+            "staff:logout",
+            "staff:password_lost",
+            "staff:password_lost_done",
+            "staff:two_factor_setup",
+            "staff:two_factor_verify",
+        }
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,36 +58,34 @@ class StaffTwoFactorMiddleware:
     def __call__(self, request):
         redirect_to = self.redirect_for(request)
         if redirect_to:
-            from django.shortcuts import redirect
-            from django.utils.http import urlencode
-
             return redirect(f"{redirect_to}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
     def redirect_for(self, request) -> str | None:
         user = getattr(request, "user", None)
-        path = request.path
-        if (
-            not path.startswith("/staff/")
-            or path.startswith(self.EXEMPT)
-            or user is None
-            or not user.is_authenticated
-            or not user.is_staff
-            or user.is_verified()
-        ):
+        if user is None or not user.is_authenticated or not user.is_staff or user.is_verified():
             return None
-        from django.conf import settings
-        from django.urls import reverse
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None  # answered 404 by the dispatcher anyway
+        if not (set(match.namespaces) & self.STAFF_NAMESPACES) or match.view_name in self.EXEMPT:
+            return None
         if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             return reverse("staff:two_factor_verify")
-        if settings.STAFF_2FA_REQUIRED and requires_second_factor(user):
+        if requires_second_factor(user):
             return reverse("staff:two_factor_setup")
         return None
 
 
 def requires_second_factor(user) -> bool:
-    from ecandidat.catalog.access import scope_of
+    """Whether this staff member must set up a second factor before any staff page.
 
-    return user.is_superuser or scope_of(user).is_global
+    In production (``STAFF_2FA_REQUIRED``) administrators and the central office always do;
+    the central office may require it of other roles too (institution settings).
+    """
+    scope = scope_of(user)
+    if settings.STAFF_2FA_REQUIRED and (user.is_superuser or scope.is_global):
+        return True
+    required = set(InstitutionSettings.load().two_factor_roles or ())
+    return bool(required & set(scope.roles))

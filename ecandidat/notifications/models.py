@@ -39,6 +39,8 @@ class OutboxEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The reference of the link secret, never the secret (see notifications.link_secrets).
+    secret_reference = models.CharField(max_length=64, blank=True, editable=False)
     # Built when the email is sent, e.g. "letter:42" (see notifications.attachments).
     attachment = models.CharField(_("attachment"), max_length=50, blank=True)
 
@@ -52,3 +54,12 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.template} → {self.recipient}"
+
+    def delivered_bodies(self) -> tuple[str, str]:
+        """(text, html) as they leave: with the link secret, never stored or shown to staff."""
+        from .link_secrets import reveal
+
+        return (
+            reveal(self.body_text, self.secret_reference),
+            reveal(self.body_html, self.secret_reference),
+        )

@@ -74,6 +74,17 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             {**_ACCOUNT_SAMPLE, "username": "m.durand", "dossier_number": ""},
         ),
         EmailTemplate(
+            "staff_password_reset",
+            _("Your eCandidat staff account %(username)s: choose a new password"),
+            _("Sent when a staff member asks for a new password on the staff login page."),
+            {
+                **_ACCOUNT_SAMPLE,
+                "username": "m.durand",
+                "dossier_number": "",
+                "link": "https://ecandidat.example.org/account/password/sample-token/",
+            },
+        ),
+        EmailTemplate(
             "email_change",
             _("Confirm your new eCandidat email address"),
             _("Sent to the new address when a candidate changes it."),

@@ -41,12 +41,15 @@ def send_email(
     user=None,
     attachment: str = "",
     about=None,
+    secret_reference: str = "",
 ) -> OutboxEmail:
     """Render a declared email, store it in the outbox and send it after commit.
 
     Called inside the caller's transaction: if that transaction rolls back, the outbox row
     disappears with it and the delivery task is never enqueued. ``about`` (an application,
-    say) gets an audit row, so the email shows in that object's timeline.
+    say) gets an audit row, so the email shows in that object's timeline. An email carrying a
+    secret link renders ``link_secrets.PLACEHOLDER`` in it and passes ``secret_reference``:
+    the secret is put in at delivery, never stored.
     """
     subject, text, html = render_email(key, context, language)
     email = OutboxEmail.objects.create(
@@ -58,6 +61,7 @@ def send_email(
         body_text=text,
         body_html=html,
         attachment=attachment,
+        secret_reference=secret_reference,
     )
     if about is not None:
         from ecandidat.audit.services import record
@@ -93,14 +97,15 @@ def deliver(outbox_id: int) -> OutboxEmail:
         email = OutboxEmail.objects.select_for_update().get(pk=outbox_id)
         if email.status in (OutboxStatus.SENT, OutboxStatus.FAILED):
             return email
+        text, html = email.delivered_bodies()
         message = EmailMultiAlternatives(
             subject=email.subject,
-            body=email.body_text,
+            body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.recipient],
         )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
+        if html:
+            message.attach_alternative(html, "text/html")
         email.attempts += 1
         try:
             if email.attachment:

@@ -10,6 +10,7 @@ class ReviewConfig(AppConfig):
     def ready(self):
         from ecandidat.notifications.attachments import register
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .letters import build_attachment
 
         register("letter", build_attachment)

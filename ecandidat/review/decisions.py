@@ -90,6 +90,10 @@ def enter_decision(
     application = (
         Application.objects.select_for_update().select_related("program").get(pk=application_id)
     )
+    # Checked here, not only in the views: the bulk worker and direct access enter decisions
+    # too, and a member's can_decide holds for their own commission only.
+    if not Application.objects.decidable_by(user).filter(pk=application.pk).exists():
+        raise DecisionError(_("You may not enter decisions for this commission."))
     if application.file_status not in REVIEWABLE:
         raise DecisionError(_("A decision is entered once the application is transmitted."))
     if decision_type.centre_id not in (None, application.program.centre_id):

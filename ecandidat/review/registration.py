@@ -3,22 +3,35 @@
 Pégase imports CSV files; the format follows what eCandidat writes (see
 docs/registration-export.md): UTF-8, ``;``-separated, a header row, one file per kind.
 Unlike eCandidat, values are cleaned of separators and line breaks instead of being
-escaped in a way that breaks the row, and a foreign address keeps its town.
+escaped in a way that breaks the row, and a foreign address keeps its town. The files are
+opened in spreadsheets too: a value starting like a formula gets a leading single quote
+(``exports.neutralise``); the JSON for the SIS keeps the values as typed.
 """
 
 import csv
 import io
 import zipfile
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ecandidat.applications.models import Application
 
 from .enums import CandidateAnswer
+from .exports import CsvWriter
 from .models import Decision
 
 MAX_WISHES = 5  # the single-file (Pégase v28+) format has five wish groups
+# The API token opens every confirmed registration of the institution: shorter than this,
+# it could be guessed, so it is ignored (checks.py warns at start-up).
+API_TOKEN_MIN_LENGTH = 32
+
+
+def api_token() -> str:
+    """The REGISTRATION_API_TOKEN in force: "" (token access off) when unset or too short."""
+    token = settings.REGISTRATION_API_TOKEN or ""
+    return token if len(token) >= API_TOKEN_MIN_LENGTH else ""
 
 
 def confirmed_registrations(queryset):
@@ -112,7 +125,9 @@ def wish_row(application) -> dict:
 
 def _csv(rows: list[dict], columns: list[str]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(
+    # The CSV dialect is Pégase's (docs/registration-export.md) and must not change; the
+    # only change to a value is exports.neutralise's leading quote on a formula-like one.
+    writer = CsvWriter(
         out, delimiter=";", quoting=csv.QUOTE_NONE, escapechar="\\", lineterminator="\n"
     )
     writer.writerow(columns)

@@ -294,11 +294,14 @@ def run_bulk(job_id: int) -> None:
     if job.action.startswith("download_"):
         _run_download(job)
         return
-    editable = set(
-        Application.objects.filter(
-            pk__in=job.application_ids, program__in=Program.objects.editable_by(job.user)
-        ).values_list("pk", flat=True)
+    # Entering a decision has its own scope (a member's can_decide is per commission);
+    # every other action needs the application to be editable.
+    in_scope = (
+        Application.objects.decidable_by(job.user)
+        if job.action == "enter_decision"
+        else Application.objects.filter(program__in=Program.objects.editable_by(job.user))
     )
+    editable = set(in_scope.filter(pk__in=job.application_ids).values_list("pk", flat=True))
     with translation.override(job.user.preferred_language):
         for application_id in job.application_ids[job.done :]:
             try:
@@ -367,11 +370,10 @@ def start_export_job(
 
 
 def _run_export(job) -> None:
-    import csv
     import io
 
     from .columns import BY_KEY, with_column_data
-    from .exports import xlsx_bytes
+    from .exports import CsvWriter, xlsx_bytes
     from .models import BulkJob
 
     columns = [BY_KEY[k] for k in job.params.get("columns", []) if k in BY_KEY]
@@ -382,7 +384,7 @@ def _run_export(job) -> None:
 
     def rows():
         for application in queryset.iterator(chunk_size=500):
-            yield [neutralise(c.value(application)) for c in columns]
+            yield [c.value(application) for c in columns]  # neutralised by the writers
             job.done += 1
             if job.done % 500 == 0:
                 BulkJob.objects.filter(pk=job.pk).update(done=job.done)
@@ -393,17 +395,11 @@ def _run_export(job) -> None:
             content = xlsx_bytes(header, rows())
         else:
             text = io.StringIO()
-            writer = csv.writer(text, delimiter=";")
+            writer = CsvWriter(text, delimiter=";")
             writer.writerow(header)
             writer.writerows(rows())
             content = ("\ufeff" + text.getvalue()).encode()
     _store(job, content, fmt)
-
-
-def neutralise(value) -> str:
-    """Cells starting like a formula are prefixed so spreadsheets show them as text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _bulk_enter_decision(job, application_id: int) -> None:
@@ -454,7 +450,10 @@ def _bulk_schedule(job, application_id: int) -> None:
 
     from .models import Decision
 
-    moment = parse_datetime(job.params.get("publish_at") or "")
+    try:
+        moment = parse_datetime(job.params.get("publish_at") or "")
+    except ValueError:  # well formed but impossible (31 February): refused, not a crash
+        moment = None
     if moment is None:
         raise ReviewError(_("Enter a valid date and time."))
     if timezone.is_naive(moment):

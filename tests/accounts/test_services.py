@@ -24,7 +24,7 @@ def register(**kwargs):
 
 
 def token_from(email: OutboxEmail, marker: str) -> str:
-    line = next(line for line in email.body_text.splitlines() if marker in line)
+    line = next(line for line in email.delivered_bodies()[0].splitlines() if marker in line)
     return line.rstrip("/").rsplit("/", 1)[-1]
 
 

@@ -176,3 +176,27 @@ def test_files_accepted_without_antivirus_are_rescanned_later(
     assert "virus" in letter.comment
     assert AuditEvent.objects.filter(action="document.infected", target_id=str(application.pk))
     assert OutboxEmail.objects.filter(template="document_refused", recipient=candidate.email)
+
+
+@pytest.mark.django_db
+def test_a_staff_template_carrying_eicar_is_refused(clamd_url, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ecandidat.catalog.models import DocumentType
+    from ecandidat.www.staff.forms import DocumentTypeForm
+    from tests.factories import UserFactory
+
+    settings.CLAMAV_URL = clamd_url
+    office = UserFactory(staff=True, is_superuser=True)
+    data = {"label_fr": "Modèle", "order": 1, "scope": "all", "treatment": "controlled"}
+    infected = make_pdf() + b"\n%" + EICAR + b"\n"
+    form = DocumentTypeForm(
+        data, {"template": SimpleUploadedFile("modele.pdf", infected)}, user=office
+    )
+    assert not form.is_valid()
+    assert "virus" in " ".join(form.errors["template"])
+    assert not DocumentType.objects.exists()
+    clean = DocumentTypeForm(
+        data, {"template": SimpleUploadedFile("modele.pdf", make_pdf())}, user=office
+    )
+    assert clean.is_valid(), clean.errors

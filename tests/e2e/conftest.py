@@ -75,8 +75,33 @@ def live_url(live_server, e2e_settings):
     return live_server.url
 
 
+# Console messages showing that a page broke our security headers: a Content Security Policy
+# violation (an inline script or style, an eval) or a Permissions-Policy feature Chromium does
+# not know. Every page made by new_page() is watched; any such message fails the test.
+HEADER_ERRORS = ("Content Security Policy", "Permissions-Policy")
+_header_errors: list[str] = []
+
+
+def _watch_console(message) -> None:
+    if any(marker in message.text for marker in HEADER_ERRORS):
+        _header_errors.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
+def assert_no_header_errors() -> None:
+    errors, _header_errors[:] = list(_header_errors), []
+    assert not errors, "security header violations in the browser console:\n" + "\n".join(errors)
+
+
+@pytest.fixture(autouse=True)
+def _no_header_errors():
+    _header_errors.clear()
+    yield
+    assert_no_header_errors()
+
+
 def new_page(browser, language: str):
     context = browser.new_context(locale=language, extra_http_headers={"Accept-Language": language})
+    context.on("console", _watch_console)
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page
@@ -99,7 +124,9 @@ def page_fr(browser):
 def check_accessibility(page) -> None:
     """Run axe-core on the page; fail on serious or critical violations."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the DevTools protocol: a <script> tag (add_script_tag) would be
+        # an inline script, refused by our CSP.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     summary = [
@@ -108,3 +135,4 @@ def check_accessibility(page) -> None:
     ]
     assert not bad, f"axe violations on {page.url}: {json.dumps(summary, indent=1)}"
     assert page.locator("h1").count() == 1, f"{page.url} must have exactly one <h1>"
+    assert_no_header_errors()

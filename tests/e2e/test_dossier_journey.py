@@ -4,9 +4,10 @@ import re
 
 import pytest
 
+from ecandidat.accounts.enums import StaffRole
 from ecandidat.dossier.models import Address, Baccalaureate, PersonalInformation
 from tests.e2e.conftest import check_accessibility, new_page
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,10 +161,7 @@ def test_dependent_lists_work_without_javascript(browser, live_url, referentials
 
 
 def test_candidate_manager_reads_a_dossier(browser, live_url, referentials):
-    from django.contrib.auth.models import Permission
-
-    staff = UserFactory(staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_candidate_dossier"))
+    staff = staff_with_role(StaffRole.CANDIDATE_MANAGER)
     candidate = UserFactory(last_name="LEBRUN")
     page = new_page(browser, "fr")
     page.goto(live_url + f"/staff/candidates/{candidate.dossier_number}/")

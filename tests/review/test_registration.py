@@ -71,9 +71,9 @@ def test_api_by_token_and_by_scope(client, confirmed, settings):
     application, manager = confirmed
     url = reverse("staff:registrations_api")
     assert client.get(url).status_code == 404
-    settings.REGISTRATION_API_TOKEN = "s3cret-token-for-the-sis"
+    settings.REGISTRATION_API_TOKEN = TOKEN
     assert client.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 404
-    data = client.get(url, headers={"Authorization": "Bearer s3cret-token-for-the-sis"}).json()
+    data = client.get(url, headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert [r["numero_candidat"] for r in data["registrations"]] == [application.candidate.username]
     client.force_login(manager)
     assert len(client.get(url).json()["registrations"]) == 1
@@ -82,3 +82,99 @@ def test_api_by_token_and_by_scope(client, confirmed, settings):
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
     assert AuditEvent.objects.filter(action="registration.api").count() == 3
+
+
+TOKEN = "sis-" + "k" * 40  # long enough to be in force (32 characters at least)
+API = "staff:registrations_api"
+
+
+def _refusals():
+    return list(
+        AuditEvent.objects.filter(action="registration_api.refused")
+        .order_by("pk")
+        .values_list("data__reason", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (TOKEN, "scheme"),  # the bare token, without its scheme
+        (f"Basic {TOKEN}", "scheme"),
+        (f"Token {TOKEN}", "scheme"),
+        (f"Bearer{TOKEN}", "scheme"),
+        ("Bearer ", "scheme"),
+        ("Bearer wrong", "wrong_token"),
+        (f"Bearer {TOKEN[:-1]}", "wrong_token"),
+        (f"Bearer {TOKEN}x", "wrong_token"),
+    ],
+)
+def test_api_needs_the_bearer_scheme_and_the_exact_token(
+    client, confirmed, settings, header, reason
+):
+    settings.REGISTRATION_API_TOKEN = TOKEN
+    assert client.get(reverse(API), headers={"Authorization": header}).status_code == 404
+    assert _refusals() == [reason]
+    assert not AuditEvent.objects.filter(action="registration.api").exists()
+
+
+@pytest.mark.parametrize("header", [f"Bearer {TOKEN}", f"bearer {TOKEN}", f"Bearer  {TOKEN} "])
+def test_api_accepts_the_bearer_token(client, confirmed, settings, header):
+    settings.REGISTRATION_API_TOKEN = TOKEN
+    response = client.get(reverse(API), headers={"Authorization": header})
+    assert response.status_code == 200 and len(response.json()["registrations"]) == 1
+
+
+def test_a_short_configured_token_opens_nothing_and_is_warned_about(client, confirmed, settings):
+    from django.core import checks
+
+    short = "x" * 31
+    settings.REGISTRATION_API_TOKEN = short
+    assert client.get(reverse(API), headers={"Authorization": f"Bearer {short}"}).status_code == (
+        404
+    )
+    assert _refusals() == ["token_disabled"]
+    warnings = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.id == "review.W001"]
+    assert len(warnings) == 1 and warnings[0].level == checks.WARNING
+    settings.REGISTRATION_API_TOKEN = "x" * 32
+    assert not [m for m in checks.run_checks() if m.id == "review.W001"]
+    settings.REGISTRATION_API_TOKEN = ""
+    assert not [m for m in checks.run_checks() if m.id == "review.W001"]
+
+
+def test_the_token_is_compared_in_constant_time(client, confirmed, settings, monkeypatch):
+    import hmac
+
+    from ecandidat.www.staff import registrations
+
+    compared = []
+    real = hmac.compare_digest
+
+    def spy(a, b):
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(registrations.hmac, "compare_digest", spy)
+    settings.REGISTRATION_API_TOKEN = TOKEN
+    client.get(reverse(API), headers={"Authorization": "Bearer guess"})
+    assert compared == [(b"guess", TOKEN.encode())]
+
+
+def test_refusals_are_audited_without_the_token(client, confirmed, settings):
+    _application, manager = confirmed
+    settings.REGISTRATION_API_TOKEN = TOKEN
+    client.get(reverse(API))  # nothing at all
+    client.get(reverse(API), headers={"Authorization": TOKEN})
+    client.get(reverse(API), headers={"Authorization": f"Bearer {TOKEN}-almost"})
+    client.force_login(UserFactory())
+    client.get(reverse(API))  # signed in, without the right
+    # A token that is sent is judged alone: a wrong one is refused even with a session.
+    client.force_login(manager)
+    response = client.get(reverse(API), headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 404
+    assert _refusals() == ["no_credentials", "scheme", "wrong_token", "not_allowed", "wrong_token"]
+    events = AuditEvent.objects.filter(action="registration_api.refused").order_by("pk")
+    assert all(event.ip_address for event in events)
+    assert events.last().actor == manager
+    for event in events:
+        assert TOKEN not in str(event.data) and "almost" not in str(event.data)

@@ -98,7 +98,8 @@ def test_no_account_enumeration(client, url_name, data):
 def test_activation_page_sets_the_password_then_login_works(client):
     client.post(reverse("public:signup"), SIGNUP)
     link = re.search(
-        r"http://testserver(/account/activate/\S+/)", OutboxEmail.objects.get().body_text
+        r"http://testserver(/account/activate/\S+/)",
+        OutboxEmail.objects.get().delivered_bodies()[0],
     )
     page = client.get(link.group(1))
     assert page.status_code == 200 and "Confirm your account" in page.content.decode()
@@ -201,7 +202,8 @@ def test_password_reset_page(client):
     user = UserFactory()
     client.post(reverse("public:identification_lost"), {"email": user.email})
     link = re.search(
-        r"http://testserver(/account/password/\S+/)", OutboxEmail.objects.get().body_text
+        r"http://testserver(/account/password/\S+/)",
+        OutboxEmail.objects.get().delivered_bodies()[0],
     )
     response = client.post(
         link.group(1),

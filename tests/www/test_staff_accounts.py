@@ -59,7 +59,7 @@ def test_an_administrator_invites_a_staff_member_who_chooses_the_password(
     response = client.post(
         "/" + path, {"new_password1": "Tr3s-long-secret!", "new_password2": "Tr3s-long-secret!"}
     )
-    assert response.status_code == 302 and response["Location"] == reverse("admin:login")
+    assert response.status_code == 302 and response["Location"] == reverse("staff:login")
     assert client.login(username="m.durand", password="Tr3s-long-secret!")
     # The link works once.
     assert client.get("/" + path).status_code == 410

@@ -15,9 +15,16 @@ from ecandidat.applications import services
 from ecandidat.applications.enums import EDITABLE_BY_CANDIDATE, FileStatus
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.applications.pdf import application_pdf
+from ecandidat.applications.upload_limits import (
+    shows_upload_refusal,
+    upload_max_bytes,
+    upload_rate_exceeded,
+)
+from ecandidat.applications.uploads import too_large_message
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import candidate_required
+from ecandidat.core.nul import without_nul
 from ecandidat.review.decisions import latest_validated, real_rank
 
 
@@ -81,41 +88,70 @@ def _questions_with_answers(application):
     return [(q, answers.get(q.pk)) for q in services.questions_for(application)]
 
 
+def _detail_context(application, upload_error=None):
+    decision = latest_validated(application)
+    editable = application.file_status in EDITABLE_BY_CANDIDATE
+    return {
+        "application": application,
+        "decision": decision,
+        "real_rank": real_rank(application, decision)
+        if decision is not None and InstitutionSettings.load().show_real_ranks
+        else None,
+        "documents": list(application.documents.select_related("document_type", "file")),
+        "questions": _questions_with_answers(application),
+        "editable": editable,
+        "missing": services.missing_items(application) if editable else [],
+        "upload_form": UploadForm(),
+        "upload_error": upload_error,
+        "now": timezone.now(),
+    }
+
+
 @candidate_required
 def application_detail(request, pk):
     application = _own_application(request, pk)
-    decision = latest_validated(application)
-    documents = list(application.documents.select_related("document_type", "file"))
-    editable = application.file_status in EDITABLE_BY_CANDIDATE
+    return render(request, "candidate/applications/detail.html", _detail_context(application))
+
+
+def _upload_refused(request, application, document_type_id, message, status):
+    """The application page again, with the message next to the document's upload field."""
+    error = {"document_type_id": document_type_id, "message": message}
     return render(
         request,
         "candidate/applications/detail.html",
-        {
-            "application": application,
-            "decision": decision,
-            "real_rank": real_rank(application, decision)
-            if decision is not None and InstitutionSettings.load().show_real_ranks
-            else None,
-            "documents": documents,
-            "questions": _questions_with_answers(application),
-            "editable": editable,
-            "missing": services.missing_items(application) if editable else [],
-            "upload_form": UploadForm(),
-            "now": timezone.now(),
-        },
+        _detail_context(application, upload_error=error),
+        status=status,
     )
 
 
+@shows_upload_refusal
 @candidate_required
 @require_POST
 def document_upload(request, pk, document_type_id):
     application = _own_application(request, pk)
+    if upload_rate_exceeded(request):
+        return _upload_refused(
+            request,
+            application,
+            document_type_id,
+            _("You have sent many files in a short time. Wait a few minutes and try again."),
+            status=429,
+        )
+    # Stopped while it was received (UploadLimitHandler): too large, nothing kept.
+    refusal = getattr(request, "upload_refusal", None)
+    if refusal is not None:
+        return _upload_refused(request, application, document_type_id, refusal.message, 413)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Choose a file to upload."))
-        return redirect("candidate:application", pk=pk)
+        return _upload_refused(
+            request, application, document_type_id, _("Choose a file to upload."), 400
+        )
     upload = form.cleaned_data["file"]
-    max_bytes = 1024 * 1024 * 200  # read at most this; the real limit is checked by the service
+    max_bytes = upload_max_bytes(request)
+    if upload.size > max_bytes:
+        return _upload_refused(
+            request, application, document_type_id, too_large_message(max_bytes), 413
+        )
     data = upload.read(max_bytes + 1)
     try:
         services.upload_document(
@@ -127,9 +163,9 @@ def document_upload(request, pk, document_type_id):
             request=request,
         )
     except services.DocumentRefused as refused:
-        messages.error(request, _("The file was refused: %(reason)s") % {"reason": refused.message})
-    else:
-        messages.success(request, _("The document has been uploaded."))
+        message = _("The file was refused: %(reason)s") % {"reason": refused.message}
+        return _upload_refused(request, application, document_type_id, message, 400)
+    messages.success(request, _("The document has been uploaded."))
     return redirect(f"{request.path.rsplit('/documents/', 1)[0]}/#documents")
 
 
@@ -175,7 +211,7 @@ def answers(request, pk):
                 "not_concerned": not_concerned,
             }
         else:
-            text = request.POST.get(key, "").strip()
+            text = without_nul(request.POST.get(key, "")).strip()
             if len(text) > 1000:
                 errors.append(question.label)
                 text = text[:1000]
@@ -295,7 +331,7 @@ def answer_offer(request, pk, value):
                 application_id=application.pk,
                 value=value,
                 user=request.user,
-                reason=request.POST.get("reason", ""),
+                reason=without_nul(request.POST.get("reason", "")),
                 request=request,
             )
         except decisions.DecisionError as error:

@@ -39,14 +39,16 @@ def mailbox(request):
 @debug_only
 def mailbox_detail(request, pk):
     email = get_object_or_404(OutboxEmail, pk=pk)
-    return render(request, "dev/mailbox_detail.html", {"email": email})
+    # The development mailbox shows mails as received, working links included (DEBUG only).
+    text, _html = email.delivered_bodies()
+    return render(request, "dev/mailbox_detail.html", {"email": email, "body_text": text})
 
 
 @debug_only
 @xframe_options_sameorigin
 def mailbox_html(request, pk):
     email = get_object_or_404(OutboxEmail, pk=pk)
-    response = HttpResponse(email.body_html)
+    response = HttpResponse(email.delivered_bodies()[1])
     # The HTML body is ours, but it is shown in a frame with scripts forbidden all the same.
     response["Content-Security-Policy"] = "script-src 'none'; frame-ancestors 'self'"
     return response

@@ -35,6 +35,9 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    # Who may log in through this form: the candidates' home page or the staff login.
+    audience = "candidate"
+
     def __init__(self, request=None, *args, check_credentials=True, **kwargs):
         self.request = request
         self.user = None
@@ -47,16 +50,39 @@ class LoginForm(forms.Form):
         username, password = cleaned.get("username"), cleaned.get("password")
         if username and password and self.check_credentials:
             user = authenticate(self.request, username=username, password=password)
-            if user is None or not user.is_candidate:
-                raise forms.ValidationError(
-                    _(
-                        "The user or the password is incorrect. If you have just created your "
-                        "account, activate it first with the link we emailed you."
-                    ),
-                    code="invalid_login",
-                )
+            if user is None or not self.accepts(user):
+                raise forms.ValidationError(self.invalid_message, code="invalid_login")
             self.user = user
         return cleaned
+
+    invalid_message = _(
+        "The user or the password is incorrect. If you have just created your "
+        "account, activate it first with the link we emailed you."
+    )
+
+    def accepts(self, user) -> bool:
+        return user.is_candidate
+
+
+class StaffLoginForm(LoginForm):
+    audience = "staff"
+    invalid_message = _("The login or the password is incorrect.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Login")
+        self.fields["username"].help_text = ""
+
+    def accepts(self, user) -> bool:
+        return user.is_staff and not user.is_candidate
+
+
+class StaffLoginLostForm(forms.Form):
+    username = forms.CharField(
+        label=_("Login"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
 
 
 class SignupForm(forms.Form):

@@ -16,8 +16,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecandidat.accounts import services
+from ecandidat.accounts import services, tasks
 from ecandidat.accounts.enums import Language, TokenPurpose
+from ecandidat.accounts.models import User
+from ecandidat.audit.services import client_ip
 from ecandidat.core.ratelimit import limit_exceeded
 
 from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, SignupForm
@@ -47,11 +49,13 @@ def home(request):
     status = 200
     if request.method == "POST":
         login_value = request.POST.get("username", "")
-        if limit_exceeded(request, "login", login_value):
+        # Keyed on the account, so its dossier number and its email share one counter.
+        if limit_exceeded(request, "login", User.objects.rate_limit_key(login_value)):
             form = LoginForm(request, data=request.POST, check_credentials=False)
             form.is_valid()
             form.add_error(None, RATE_LIMITED_MESSAGE)
             status = TOO_MANY_REQUESTS
+            services.record_login_locked(login_value, request)
         elif form.is_valid():
             # login() rotates the session key: a session fixed before login is worthless.
             login(request, form.user)
@@ -92,7 +96,7 @@ def signup_done(request):
     return render(request, "public/signup_done.html")
 
 
-def _recovery_view(request, *, service, title, intro, scope_template):
+def _recovery_view(request, *, kind, title, intro, scope_template):
     form = EmailForm(request.POST or None)
     if request.method == "POST":
         valid = form.is_valid()
@@ -101,7 +105,9 @@ def _recovery_view(request, *, service, title, intro, scope_template):
                 request, form, scope_template, {"page_title": title, "intro": intro}
             )
         if valid:
-            service(email=form.cleaned_data["email"], request=request)
+            tasks.request_recovery(
+                kind=kind, value=form.cleaned_data["email"], ip=client_ip(request)
+            )
             return redirect("public:recovery_done")
     return render(request, scope_template, {"form": form, "page_title": title, "intro": intro})
 
@@ -110,7 +116,7 @@ def _recovery_view(request, *, service, title, intro, scope_template):
 def identification_lost(request):
     return _recovery_view(
         request,
-        service=services.recover_identification,
+        kind="identification",
         title=_("Identification lost"),
         intro=_(
             "Type the email address of your account. We will send you your login (dossier "
@@ -124,7 +130,7 @@ def identification_lost(request):
 def lost_activation(request):
     return _recovery_view(
         request,
-        service=services.resend_activation,
+        kind="activation",
         title=_("I lost my activation code."),
         intro=_(
             "Type the email address you gave when you created your account. We will send you a "
@@ -162,7 +168,7 @@ def _choose_password(request, token, *, purpose, service, template, success_mess
                 _("Your password has been saved. Log in with your login %(login)s.")
                 % {"login": user.username},
             )
-            return redirect("admin:login")
+            return redirect("staff:login")
         messages.success(request, success_message % {"number": user.dossier_number})
         return redirect("public:home")
     return render(request, template, {"form": form, "account": found.user})

@@ -1,8 +1,6 @@
 """Staff screens on applications: the list (columns, filters, sort, bulk actions, exports)
 and the application page (documents, file status, tags, notes, deadline, timeline)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -19,14 +17,18 @@ from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.core.access import staff_permission_required
+from ecandidat.core.nul import parse_id, parse_ids, without_nul
 from ecandidat.review import decisions, services
 from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.review.enums import DecisionKind
+from ecandidat.review.exports import CsvWriter, xlsx_bytes
 from ecandidat.review.models import BulkJob, DecisionReason, ListPreference, Tag
 
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"
 CHANGE = "applications.change_application"
+ENTER = "review.add_decision"
+VALIDATE = "review.change_decision"
 FILTERS = ("program", "commission", "file_status", "treatment", "decision", "tag", "q")
 
 
@@ -34,15 +36,19 @@ def _visible(user):
     return Application.objects.visible_to_staff(user).exclude(file_status=FileStatus.CANCELLED)
 
 
+def _filter_values(source) -> dict[str, str]:
+    return {k: without_nul(source.get(k, "")).strip() for k in FILTERS}
+
+
 def _filtered(request, preference):
     """Applications matching the request's filters (or the saved ones)."""
     source = request.GET if any(k in request.GET for k in FILTERS) else preference.filters
-    values = {k: str(source.get(k, "")).strip() for k in FILTERS}
+    values = _filter_values(source)
     qs = _visible(request.user)
-    if values["program"].isdigit():
-        qs = qs.filter(program_id=values["program"])
-    if values["commission"].isdigit():
-        qs = qs.filter(program__commission_id=values["commission"])
+    if (program_id := parse_id(values["program"])) is not None:
+        qs = qs.filter(program_id=program_id)
+    if (commission_id := parse_id(values["commission"])) is not None:
+        qs = qs.filter(program__commission_id=commission_id)
     if values["file_status"] in FileStatus.values:
         qs = qs.filter(file_status=values["file_status"])
     if values["treatment"]:
@@ -55,8 +61,8 @@ def _filtered(request, preference):
         qs = qs.annotate(
             latest_kind=decisions.latest_validated_subquery("decision_type__kind")
         ).filter(latest_kind__isnull=True)
-    if values["tag"].isdigit():
-        qs = qs.filter(tags=values["tag"])
+    if (tag_id := parse_id(values["tag"])) is not None:
+        qs = qs.filter(tags=tag_id)
     if len(values["q"]) >= 2:
         text = values["q"]
         qs = qs.filter(
@@ -77,31 +83,23 @@ def allowed_columns(user):
 
 
 def _preference(user) -> ListPreference:
-    preference, _created = ListPreference.objects.get_or_create(
-        user=user, defaults={"columns": DEFAULT_COLUMNS}
+    """The saved columns and filters, or unsaved defaults: reading the list writes nothing
+    (saving is a POST to list_preferences)."""
+    return ListPreference.objects.filter(user=user).first() or ListPreference(
+        user=user, columns=list(DEFAULT_COLUMNS)
     )
-    return preference
 
 
 @staff_permission_required(VIEW)
 def application_list(request):
     preference = _preference(request.user)
-    if "columns" in request.GET:
-        chosen = [key for key in request.GET.getlist("columns") if key in BY_KEY]
-        if chosen and chosen != preference.columns:
-            preference.columns = chosen
-            preference.save(update_fields=["columns"])
+    # ?columns=… shows those columns for this page (links, exports) without saving them.
+    keys = [key for key in request.GET.getlist("columns") if key in BY_KEY] or preference.columns
     allowed = {c.key for c in allowed_columns(request.user)}
-    columns = [BY_KEY[key] for key in preference.columns if key in allowed] or [
+    columns = [BY_KEY[key] for key in keys if key in allowed] or [
         BY_KEY[key] for key in DEFAULT_COLUMNS
     ]
     qs, values = _filtered(request, preference)
-    if request.GET.get("save_filters"):
-        preference.filters = {k: v for k, v in values.items() if v}
-        preference.save(update_fields=["filters"])
-        messages.success(
-            request, _("Your filters are saved: they apply whenever you open the list.")
-        )
     sortable = {c.sort for c in columns if c.sort}
     sort = request.GET.get("sort", "-submitted_at")
     if sort.lstrip("-") not in sortable | {"submitted_at"}:
@@ -139,6 +137,42 @@ def application_list(request):
     )
 
 
+@staff_permission_required(VIEW)
+@require_POST
+def list_preferences(request):
+    """Save the chosen columns, or the filters shown, as the list's defaults."""
+    what = request.POST.get("save")
+    if what not in ("columns", "filters"):
+        raise Http404
+    preference, _created = ListPreference.objects.get_or_create(
+        user=request.user, defaults={"columns": list(DEFAULT_COLUMNS)}
+    )
+    if what == "columns":
+        chosen = [key for key in request.POST.getlist("columns") if key in BY_KEY]
+        if chosen:
+            preference.columns = chosen
+            preference.save(update_fields=["columns"])
+    else:
+        preference.filters = {k: v for k, v in _filter_values(request.POST).items() if v}
+        preference.save(update_fields=["filters"])
+        messages.success(
+            request, _("Your filters are saved: they apply whenever you open the list.")
+        )
+    return redirect("staff:applications")
+
+
+def _moment(raw):
+    """A date and time typed in a datetime-local field, made aware; None when empty or
+    invalid (parse_datetime raises for a well-formed but impossible date)."""
+    try:
+        moment = parse_datetime(without_nul(raw))
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 def _editable_application(request, pk):
     application = get_object_or_404(_visible(request.user), pk=pk)
     editable = (
@@ -169,6 +203,8 @@ def application_detail(request, pk):
             "timeline": AuditEvent.objects.for_object(application).select_related("actor")[:100],
             "available_tags": services.tags_for(application),
             "editable": editable,
+            "can_decide": request.user.has_perm(ENTER)
+            and Application.objects.decidable_by(request.user).filter(pk=application.pk).exists(),
             "decisions": application.decisions.select_related(
                 "decision_type", "reason", "entered_by", "validated_by"
             ),
@@ -191,19 +227,17 @@ def application_action(request, pk, action):
     try:
         if action == "document":
             document = get_object_or_404(
-                application.documents, pk=request.POST.get("document") or 0
+                application.documents, pk=parse_id(request.POST.get("document"))
             )
             services.check_document(
                 document_id=document.pk,
                 status=request.POST.get("status", ""),
-                comment=request.POST.get("comment", ""),
+                comment=without_nul(request.POST.get("comment", "")),
                 user=request.user,
                 request=request,
             )
         elif action in services.STAFF_TRANSITIONS:
-            deadline = parse_datetime(request.POST.get("deadline", "") or "")
-            if deadline is not None and timezone.is_naive(deadline):
-                deadline = timezone.make_aware(deadline)
+            deadline = _moment(request.POST.get("deadline", ""))
             services.change_file_status(
                 application_id=application.pk,
                 action=action,
@@ -221,12 +255,12 @@ def application_action(request, pk, action):
         elif action == "note":
             services.add_note(
                 application=application,
-                text=request.POST.get("text", ""),
+                text=without_nul(request.POST.get("text", "")),
                 user=request.user,
                 request=request,
             )
         elif action == "tags":
-            ids = [i for i in request.POST.getlist("tags") if i.isdigit()]
+            ids = parse_ids(request.POST.getlist("tags"))
             services.set_tags(
                 application=application,
                 tags=list(services.tags_for(application).filter(pk__in=ids)),
@@ -234,22 +268,17 @@ def application_action(request, pk, action):
                 request=request,
             )
         elif action == "confirmation_deadline":
-            raw = request.POST.get("deadline", "")
-            deadline = parse_datetime(raw) if raw else None
+            deadline = _moment(request.POST.get("deadline", ""))
             if deadline is None:
                 raise services.ReviewError(_("Enter a valid date and time."))
-            if timezone.is_naive(deadline):
-                deadline = timezone.make_aware(deadline)
             services.set_confirmation_deadline(
                 application_id=application.pk, deadline=deadline, user=request.user, request=request
             )
         elif action == "deadline":
             raw = request.POST.get("deadline", "")
-            deadline = parse_datetime(raw) if raw else None
+            deadline = _moment(raw)
             if raw and deadline is None:
                 raise services.ReviewError(_("Enter a valid date and time."))
-            if deadline is not None and timezone.is_naive(deadline):
-                deadline = timezone.make_aware(deadline)
             services.set_personal_deadline(
                 application_id=application.pk, deadline=deadline, user=request.user, request=request
             )
@@ -265,13 +294,14 @@ def application_action(request, pk, action):
 @staff_permission_required(CHANGE)
 @require_POST
 def bulk_start(request):
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
+    # Stored as JSON for the worker: ids as numbers (or None), text without NUL bytes.
     params = {
-        "tag": request.POST.get("tag", ""),
-        "decision_type": request.POST.get("decision_type", ""),
-        "reason": request.POST.get("reason", ""),
-        "comment": request.POST.get("comment", "")[:4000],
-        "publish_at": request.POST.get("publish_at", ""),
+        "tag": parse_id(request.POST.get("tag")),
+        "decision_type": parse_id(request.POST.get("decision_type")),
+        "reason": parse_id(request.POST.get("reason")),
+        "comment": without_nul(request.POST.get("comment", ""))[:4000],
+        "publish_at": without_nul(request.POST.get("publish_at", "")),
     }
     try:
         job = services.start_bulk_job(
@@ -337,22 +367,18 @@ def export(request, fmt):
     )
     header = [str(c.label) for c in columns]
     if fmt == "csv":
-        writer = csv.writer(_Echo(), delimiter=";")
+        writer = CsvWriter(_Echo(), delimiter=";")  # neutralises every cell
 
         def lines():
             yield "\ufeff" + writer.writerow(header)
             for application in rows:
-                yield writer.writerow([services.neutralise(c.value(application)) for c in columns])
+                yield writer.writerow([c.value(application) for c in columns])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="applications.csv"'
         return response
     if fmt == "xlsx":
-        from ecandidat.review.exports import xlsx_bytes
-
-        content = xlsx_bytes(
-            header, ([services.neutralise(c.value(a)) for c in columns] for a in rows)
-        )
+        content = xlsx_bytes(header, ([c.value(a) for c in columns] for a in rows))
         response = HttpResponse(
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -374,8 +400,8 @@ def dashboard(request):
     per_day = counts.submitted_per_day(applications)
     peak = max((n for _day, n in per_day), default=0)
     if request.GET.get("format") == "xlsx":
-        from ecandidat.review.exports import xlsx_bytes
-
+        # Labels of programs, commissions and centres are typed by staff: xlsx_bytes
+        # neutralises them like every exported cell; the counts stay numbers.
         header = [
             _("Group"),
             *[label for _value, label in FileStatus.choices],
@@ -430,7 +456,7 @@ def download(request):
     are built by the worker (progress page, then a private download)."""
     from ecandidat.review import downloads
 
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][: services.BULK_LIMIT]
+    ids = parse_ids(request.POST.getlist("ids"))[: services.BULK_LIMIT]
     applications = list(
         _visible(request.user).filter(pk__in=ids).select_related("candidate", "program")
     )
@@ -439,7 +465,7 @@ def download(request):
     kind = request.POST.get("kind", "zip")
     if kind not in ("zip", "pdf", "document"):
         raise Http404
-    document_type = request.POST.get("document_type", "")
+    document_type = str(parse_id(request.POST.get("document_type")) or "")
     AuditEvent.objects.create(
         actor=request.user,
         actor_label=request.user.get_username(),
@@ -465,29 +491,23 @@ def download(request):
     return response
 
 
-ENTER = "review.add_decision"
-VALIDATE = "review.change_decision"
-
-
 @staff_permission_required(ENTER)
 @require_POST
 def decision_enter(request, pk):
-    application = get_object_or_404(_visible(request.user), pk=pk)
+    # The permission says "may enter decisions somewhere"; decidable_by says where: a
+    # member's can_decide holds for the commission of that assignment only.
+    application = get_object_or_404(_visible(request.user).decidable_by(request.user), pk=pk)
     decision_type = (
-        decisions.types_for(application).filter(pk=request.POST.get("decision_type") or 0).first()
+        decisions.types_for(application)
+        .filter(pk=parse_id(request.POST.get("decision_type")))
+        .first()
     )
     reason = DecisionReason.objects.filter(
-        pk=request.POST.get("reason") or 0, in_service=True
+        pk=parse_id(request.POST.get("reason")), in_service=True
     ).first()
-    rank = request.POST.get("rank", "")
-    when = parse_datetime(request.POST.get("preselection_at", "") or "")
-    publish_at = parse_datetime(request.POST.get("publish_at", "") or "")
-    when = timezone.make_aware(when) if when and timezone.is_naive(when) else when
-    publish_at = (
-        timezone.make_aware(publish_at)
-        if publish_at and timezone.is_naive(publish_at)
-        else publish_at
-    )
+    rank = parse_id(request.POST.get("rank"))
+    when = _moment(request.POST.get("preselection_at", ""))
+    publish_at = _moment(request.POST.get("publish_at", ""))
     try:
         if decision_type is None:
             raise decisions.DecisionError(_("Choose the decision."))
@@ -496,10 +516,10 @@ def decision_enter(request, pk):
             decision_type=decision_type,
             user=request.user,
             reason=reason,
-            rank=int(rank) if rank.isdigit() else None,
+            rank=rank or None,
             preselection_at=when,
-            preselection_place=request.POST.get("preselection_place", "")[:200],
-            comment=request.POST.get("comment", "")[:4000],
+            preselection_place=without_nul(request.POST.get("preselection_place", ""))[:200],
+            comment=without_nul(request.POST.get("comment", ""))[:4000],
             appeal=request.POST.get("appeal") == "on",
             publish_at=publish_at,
             request=request,

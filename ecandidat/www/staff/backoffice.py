@@ -205,7 +205,6 @@ RESOURCES = {
             search=("user__username", "user__last_name", "user__email"),
             select_related=("user", "centre", "commission"),
             default_sort="user__username",
-            scoped=False,
         ),
         Resource(
             "decision-types",
@@ -503,6 +502,9 @@ def staff_menu(user):
         entries.append((reverse("staff:settings"), _("Settings")))
     if user.has_perm("notifications.view_outboxemail"):
         entries.append((reverse("staff:email_templates"), _("Emails")))
+        entries.append((reverse("staff:outbox"), _("Outgoing emails")))
+    if user.has_perm("audit.view_auditevent"):
+        entries.append((reverse("staff:audit_log"), _("Audit log")))
     if user.has_perm("review.change_decision"):
         entries.append((reverse("staff:registrations"), _("Registration export")))
     if user.has_perm("core.change_periodicjob"):

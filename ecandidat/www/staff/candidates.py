@@ -18,6 +18,7 @@ from ecandidat.accounts.erasure import erase_candidate, erasure_inventory
 from ecandidat.accounts.models import User
 from ecandidat.core.access import staff_permission_required
 from ecandidat.dossier import services as dossier_services
+from ecandidat.dossier.access import candidates_visible_to_staff
 from ecandidat.www.candidate import dossier_forms
 from ecandidat.www.candidate.dossier_views import SINGLE_SECTIONS
 from ecandidat.www.public.forms import validate_person_name
@@ -32,7 +33,7 @@ def search(request):
     results = None
     if len(text) >= 2:
         results = Paginator(
-            User.objects.candidates()
+            candidates_visible_to_staff(request.user)
             .filter(
                 Q(username__iexact=text)
                 | Q(last_name__icontains=text)
@@ -57,7 +58,9 @@ def edit_section(request, dossier_number, section):
     spec = SINGLE_SECTIONS.get(section)
     if spec is None:
         raise Http404
-    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    subject = get_object_or_404(
+        candidates_visible_to_staff(request.user), username=dossier_number.upper()
+    )
     instance = spec.queryset(subject).first()
     url = request.path
     kwargs = {"refresh_url": url, "instance": instance}
@@ -149,7 +152,9 @@ def create_account(request):
 @staff_permission_required(EDIT)
 @require_http_methods(["GET", "POST"])
 def erase_account(request, dossier_number):
-    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    subject = get_object_or_404(
+        candidates_visible_to_staff(request.user), username=dossier_number.upper()
+    )
     inventory = erasure_inventory(subject)
     if request.method == "POST":
         if request.POST.get("confirm") != subject.username:

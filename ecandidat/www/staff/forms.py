@@ -2,8 +2,8 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecandidat.accounts.enums import StaffRole
-from ecandidat.accounts.models import RoleAssignment, User
+from ecandidat.accounts.enums import ROLE_RANK, StaffRole
+from ecandidat.accounts.models import RoleAssignment, User, rank_of
 from ecandidat.catalog.enums import Scope
 from ecandidat.catalog.models import (
     Campaign,
@@ -225,10 +225,25 @@ class RoleAssignmentForm(StaffForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_staff=True).order_by("username")
+        # Nobody changes their own roles or those of someone above them, and nobody grants
+        # a role above their own (only administrators grant administrator).
+        self.fields["user"].queryset = User.objects.role_grantable_by(user).order_by("username")
+        rank = rank_of(user)
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in self.fields["role"].choices
+            if not value or ROLE_RANK.get(value, 0) <= rank
+        ]
 
     def clean(self):
         cleaned = super().clean()
+        if (
+            self.instance.pk
+            and not RoleAssignment.objects.editable_by(self.user)
+            .filter(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(_("You may not change this role."), code="forbidden")
         role = cleaned.get("role")
         if role == StaffRole.CENTRE_MANAGER and not cleaned.get("centre"):
             self.add_error("centre", _("Choose the centre."))
@@ -324,7 +339,19 @@ class InstitutionSettingsForm(StaffForm):
             "retention_days",
             "overdue_colour",
             "centres_define_decision_types",
+            "two_factor_roles",
         ]
+
+    two_factor_roles = forms.TypedMultipleChoiceField(
+        label=_("roles that must use two-factor authentication"),
+        choices=StaffRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Every staff member may turn it on. In production, administrators and the central "
+            "office must use it whatever is chosen here."
+        ),
+    )
 
 
 class BulkProgramForm(forms.Form):

@@ -3,7 +3,6 @@ endpoint for the student information system. Both scoped and audited."""
 
 import hmac
 
-from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -52,17 +51,47 @@ def export_page(request):
     )
 
 
-def _token_ok(request) -> bool:
-    expected = settings.REGISTRATION_API_TOKEN
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+def _token_refusal(header: str) -> str | None:
+    """Why an ``Authorization`` header does not open the API, or None when it does.
+
+    Only ``Bearer <token>`` (RFC 6750; the scheme name is case-insensitive) with the
+    configured token, compared in constant time. A token too short to be configured
+    (registration.api_token) opens nothing.
+    """
+    scheme, _space, given = header.partition(" ")
+    given = given.strip()
+    if scheme.lower() != "bearer" or not given:
+        return "scheme"
+    expected = registration.api_token()
+    if not expected:
+        return "token_disabled"
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return "wrong_token"
+    return None
+
+
+def _refuse(request, reason: str):
+    # The reason and the client address only: never the header, which holds the secret.
+    record(
+        "registration_api.refused",
+        actor=request.user,
+        data={"reason": reason},
+        request=request,
+    )
+    raise Http404
 
 
 @require_GET
 def api(request):
     """JSON for the SIS: a bearer token (REGISTRATION_API_TOKEN) sees every confirmed
-    registration; a signed-in staff member with the right sees their scope only."""
-    if _token_ok(request):
+    registration; a signed-in staff member with the right sees their scope only. Every
+    refusal answers 404 and is audited."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        # A request that names a token is judged on it alone, never on a session as well.
+        refusal = _token_refusal(header)
+        if refusal:
+            _refuse(request, refusal)
         applications = registration.confirmed_registrations(Application.objects.all())
         actor, who = None, "api-token"
     elif (
@@ -73,7 +102,7 @@ def api(request):
         applications = _scoped(request.user)
         actor, who = request.user, request.user.get_username()
     else:
-        raise Http404
+        _refuse(request, "not_allowed" if request.user.is_authenticated else "no_credentials")
     if request.GET.get("new") == "1":
         applications = applications.filter(registration_exported_at=None)
     data = registration.as_json(applications)

@@ -7,6 +7,7 @@ import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecandidat.audit.services import record
 from ecandidat.core.access import staff_required
-from ecandidat.core.ratelimit import limit_exceeded
+from ecandidat.core.ratelimit import second_factor_limit_exceeded
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE
 
 
@@ -32,9 +33,11 @@ class CodeForm(forms.Form):
 
 def _next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if "\x00" not in target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
         return target
-    return "/staff/"
+    return reverse("staff:dashboard")
 
 
 def _qr_svg(url: str) -> str:
@@ -56,7 +59,7 @@ def setup(request):
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if limit_exceeded(request, "login", user.get_username()):
+        if second_factor_limit_exceeded(request, user):
             form.add_error(None, RATE_LIMITED_MESSAGE)
         elif form.is_valid():
             if device.verify_token(form.cleaned_data["code"].strip()):
@@ -85,7 +88,7 @@ def verify(request):
     user = request.user
     form = CodeForm(request.POST or None)
     if request.method == "POST":
-        if limit_exceeded(request, "login", user.get_username()):
+        if second_factor_limit_exceeded(request, user):
             form.add_error(None, RATE_LIMITED_MESSAGE)
         elif form.is_valid():
             code = form.cleaned_data["code"].strip()

@@ -1,18 +1,20 @@
 """Staff pages: the read-only dossier of a candidate, the preview of every declared email."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts.enums import Language
-from ecandidat.accounts.models import User
 from ecandidat.applications import services as application_services
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.catalog.models import Program
 from ecandidat.core.access import staff_permission_required, staff_required
+from ecandidat.core.nul import parse_id
+from ecandidat.dossier.access import candidates_visible_to_staff
 from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
@@ -21,9 +23,14 @@ from ecandidat.www.candidate.application_views import file_response, letter_resp
 from ecandidat.www.candidate.dossier_views import LIST_SECTIONS, SINGLE_SECTIONS
 
 
-@staff_permission_required("dossier.view_candidate_dossier")
+@staff_required
 def candidate_dossier(request, dossier_number):
-    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    # Who reads which dossier is the scope of candidates_visible_to_staff, not a permission:
+    # a commission member opens the dossier of an application they review, a centre manager
+    # holding the permission does not open a candidate who applied elsewhere.
+    subject = get_object_or_404(
+        candidates_visible_to_staff(request.user), username=dossier_number.upper()
+    )
     singles = {key: spec.queryset(subject).first() for key, spec in SINGLE_SECTIONS.items()}
     lists = [(spec, list(spec.queryset(subject))) for spec in LIST_SECTIONS.values()]
     return render(
@@ -51,18 +58,31 @@ def email_preview(request, key, language):
     template = EMAIL_TEMPLATES.get(key)
     if template is None or language not in Language.values:
         raise Http404
-    subject, text, html = render_email(key, template.sample, language)
+    subject, text, _html = render_email(key, template.sample, language)
+    # The HTML version is shown from email_preview_html, in a frame with its own CSP.
     return render(
         request,
         "staff/email_preview.html",
-        {
-            "template": template,
-            "language": language,
-            "subject": subject,
-            "text": text,
-            "html": html,
-        },
+        {"template": template, "language": language, "subject": subject, "text": text},
     )
+
+
+@staff_permission_required("notifications.view_outboxemail")
+@xframe_options_sameorigin
+def email_preview_html(request, key, language):
+    """The HTML body alone, shown in a sandboxed frame of the preview page."""
+    template = EMAIL_TEMPLATES.get(key)
+    if template is None or language not in Language.values:
+        raise Http404
+    _subject, _text, html = render_email(key, template.sample, language)
+    response = HttpResponse(html)
+    # Emails carry inline styles (mail clients ignore stylesheets): allowed here only, in a
+    # document that may run no script, load nothing but images and be framed by us alone.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    )
+    return response
 
 
 @staff_required
@@ -87,11 +107,13 @@ def candidate_file(request, file_id):
 @require_http_methods(["GET", "POST"])
 def apply_for_candidate(request, dossier_number):
     """A candidate manager creates an application on a candidate's behalf."""
-    subject = get_object_or_404(User.objects.candidates(), username=dossier_number.upper())
+    subject = get_object_or_404(
+        candidates_visible_to_staff(request.user), username=dossier_number.upper()
+    )
     programs = Program.objects.open_at(timezone.now()).select_related("centre").order_by("label_fr")
     reasons = []
     if request.method == "POST":
-        program = get_object_or_404(programs, pk=request.POST.get("program") or 0)
+        program = get_object_or_404(programs, pk=parse_id(request.POST.get("program")))
         try:
             application_services.apply(
                 candidate=subject, program=program, actor=request.user, request=request

@@ -1,0 +1,91 @@
+"""The staff login, logout and password recovery, in the product's own pages.
+
+Staff sign in here, not through Django admin's login (admin is a superuser-only tool that
+sends its visitors here). The login has the candidates' per-address and per-account rate
+limits under its own names, and every success, failure and lock-out is audited. After the
+password, the 2FA middleware asks for the second factor when the person has or needs one.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecandidat.accounts import services, tasks
+from ecandidat.accounts.models import User
+from ecandidat.audit.services import client_ip, record
+from ecandidat.core.ratelimit import limit_exceeded
+from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
+
+TOO_MANY_REQUESTS = 429
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if "\x00" not in target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("staff:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def staff_login(request):
+    if request.method == "GET" and request.user.is_authenticated and request.user.is_staff:
+        return redirect(_next(request))
+    form = StaffLoginForm(request, data=request.POST or None)
+    status = 200
+    if request.method == "POST":
+        login_value = request.POST.get("username", "")
+        if limit_exceeded(request, "staff_login", User.objects.rate_limit_key(login_value)):
+            form = StaffLoginForm(request, data=request.POST, check_credentials=False)
+            form.is_valid()
+            form.add_error(None, RATE_LIMITED_MESSAGE)
+            status = TOO_MANY_REQUESTS
+            services.record_login_locked(login_value, request)
+        elif form.is_valid():
+            login(request, form.user)  # rotates the session key
+            services.record_login(form.user, request)
+            return HttpResponseRedirect(_next(request))
+        else:
+            services.record_login_failure(login_value, request)
+    return render(
+        request,
+        "staff/login.html",
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=status,
+    )
+
+
+@require_POST
+def staff_logout(request):
+    if request.user.is_authenticated:
+        record("account.logout", actor=request.user, target=request.user, request=request)
+    logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("staff:login")
+
+
+@require_http_methods(["GET", "POST"])
+def password_lost(request):
+    form = StaffLoginLostForm(request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if limit_exceeded(request, "recovery", request.POST.get("username", "")):
+            form.add_error(None, RATE_LIMITED_MESSAGE)
+            return render(request, "staff/password_lost.html", {"form": form}, status=429)
+        if valid:
+            # The same work whether or not the login exists: the worker looks it up.
+            tasks.request_recovery(
+                kind="staff_password", value=form.cleaned_data["username"], ip=client_ip(request)
+            )
+            return redirect("staff:password_lost_done")
+    return render(request, "staff/password_lost.html", {"form": form})
+
+
+def password_lost_done(request):
+    return render(request, "staff/password_lost_done.html")

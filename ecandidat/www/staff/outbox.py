@@ -1,0 +1,81 @@
+"""Outgoing emails and the audit log, for the central office (in place of Django admin).
+
+The outbox shows what was sent, to whom and with what result; a failed email can be sent
+again. Bodies are shown as stored, i.e. with the secret of an account link replaced by a
+placeholder (see notifications.link_secrets): no staff screen ever shows a live link.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ecandidat.audit.models import AuditEvent
+from ecandidat.audit.services import record
+from ecandidat.core.access import staff_permission_required
+from ecandidat.notifications import services as notifications
+from ecandidat.notifications.enums import OutboxStatus
+from ecandidat.notifications.models import OutboxEmail
+
+PAGE_SIZE = 50
+
+
+def _text(request, name: str, limit: int = 150) -> str:
+    return request.GET.get(name, "").strip()[:limit]
+
+
+@staff_permission_required("notifications.view_outboxemail")
+def outbox(request):
+    emails = OutboxEmail.objects.only(
+        "pk", "created_at", "template", "recipient", "subject", "status", "attempts", "sent_at"
+    )
+    status = _text(request, "status")
+    if status in OutboxStatus.values:
+        emails = emails.filter(status=status)
+    recipient = _text(request, "to")
+    if recipient:
+        emails = emails.filter(recipient__icontains=recipient)
+    page = Paginator(emails, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/outbox.html",
+        {"page": page, "status": status, "to": recipient, "statuses": OutboxStatus.choices},
+    )
+
+
+@staff_permission_required("notifications.view_outboxemail")
+def outbox_email(request, pk):
+    email = get_object_or_404(OutboxEmail, pk=pk)
+    return render(request, "staff/outbox_email.html", {"email": email})
+
+
+@staff_permission_required("notifications.view_outboxemail")
+@require_POST
+def outbox_resend(request, pk):
+    email = get_object_or_404(OutboxEmail.objects.exclude(status=OutboxStatus.SENT), pk=pk)
+    notifications.requeue(email.pk)
+    record("email.requeued", actor=request.user, target=email, request=request)
+    messages.success(request, _("The email is queued again."))
+    return redirect("staff:outbox_email", pk=pk)
+
+
+@staff_permission_required("audit.view_auditevent")
+def audit_log(request):
+    events = AuditEvent.objects.all()
+    filters = {
+        "action": _text(request, "action", 80),
+        "actor": _text(request, "actor"),
+        "target_type": _text(request, "target_type", 100),
+        "target_id": _text(request, "target_id", 64),
+    }
+    if filters["action"]:
+        events = events.filter(action__startswith=filters["action"])
+    if filters["actor"]:
+        events = events.filter(actor_label__iexact=filters["actor"])
+    if filters["target_type"]:
+        events = events.filter(target_type=filters["target_type"])
+    if filters["target_id"]:
+        events = events.filter(target_id=filters["target_id"])
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "staff/audit_log.html", {"page": page, **filters})
