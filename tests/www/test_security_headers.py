@@ -38,7 +38,11 @@ def directives(csp: str) -> dict[str, str]:
 
 
 def assert_protected(response, *, policy=STRICT_CSP, cacheable=False):
-    response.close()  # file and streaming responses hold an open file; the headers stay
+    if response.streaming:
+        # Reading to the end closes the file of a FileResponse the way the test client wants
+        # (its wrapper keeps the test's database connection open); the headers stay.
+        for _chunk in response.streaming_content:
+            pass
     url = getattr(response, "url", None) or response.wsgi_request.get_full_path()
     csp = response.headers.get("Content-Security-Policy", "")
     assert directives(csp) == directives(policy), f"{url}: CSP {csp!r}"
