@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 UV_VERSION := 0.13.9
 
-.PHONY: install demo serve test test-postgres lint format translations messages clean
+.PHONY: install demo serve test test-postgres bench lint format translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -40,11 +40,18 @@ serve:
 	$(BIN)/python manage.py run_scheduler & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Every core (pytest-xdist); benchmarks are left out (pyproject's addopts) and run by `make bench`.
+PYTEST_WORKERS ?= auto
 test: install node_modules/.package-lock.json
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: install node_modules/.package-lock.json
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Measurements, printed, never asserted: one process, so the figures are not disturbed by
+# other tests running on the other core.
+bench: install node_modules/.package-lock.json
+	$(BIN)/python -m pytest -m benchmark -p no:randomly -s $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .

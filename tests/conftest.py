@@ -1,3 +1,6 @@
+import statistics
+import time
+
 import pytest
 from django.core.cache import cache
 
@@ -56,3 +59,42 @@ class InvalidVariable(str):
 def run_on_commit(django_capture_on_commit_callbacks):
     """Run the on-commit callbacks (email delivery…) of the block, as a real commit would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+class Bench:
+    """What a benchmark prints: its figure, and the same figure as a multiple of a trivial
+    page (the public home page, anonymous) measured in the same run, so figures from
+    machines of different speeds compare."""
+
+    def __init__(self, capsys):
+        from django.test import Client
+
+        # A client of its own: the benchmark's client may be signed in.
+        self._client, self._capsys, self._trivial = Client(), capsys, None
+
+    def trivial_seconds(self) -> float:
+        if self._trivial is None:
+            from django.urls import reverse
+
+            url = reverse("public:home")
+            self._client.get(url)  # warm caches and templates
+            timings = []
+            for _ in range(21):
+                started = time.perf_counter()
+                self._client.get(url)
+                timings.append(time.perf_counter() - started)
+            self._trivial = statistics.median(timings)
+        return self._trivial
+
+    def report(self, label: str, seconds: float, detail: str = "") -> None:
+        trivial = self.trivial_seconds()
+        with self._capsys.disabled():
+            print(
+                f"\n[benchmark] {label}: {seconds * 1000:.0f} ms = {seconds / trivial:.0f}× "
+                f"the trivial page ({trivial * 1000:.1f} ms){', ' + detail if detail else ''}"
+            )
+
+
+@pytest.fixture
+def bench(capsys, db):
+    return Bench(capsys)

@@ -4,7 +4,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from ecandidat.applications import antivirus, services
 from ecandidat.applications.enums import ScanStatus
 from ecandidat.applications.models import CandidateFile
 from ecandidat.audit.models import AuditEvent
+from tests.servers import wait_until
 
 from .conftest import make_pdf
 
@@ -54,14 +54,13 @@ def clamd_url(tmp_path_factory):
         [CLAMD, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"tcp://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not antivirus.ping(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(
-                f"clamd did not start: {(root / 'clamd.log').read_text(errors='replace')[-2000:]}"
-            )
-        time.sleep(0.3)
+    wait_until(
+        lambda: antivirus.ping(url),
+        process=process,
+        timeout=60,
+        what="clamd",
+        log=lambda: (root / "clamd.log").read_text(errors="replace"),
+    )
     yield url
     process.terminate()
     process.wait(timeout=10)

@@ -5,13 +5,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from ecandidat.applications import services
+from tests.servers import wait_until
 
 from .conftest import make_pdf
 
@@ -64,16 +64,12 @@ def s3_endpoint(tmp_path_factory):
         aws_secret_access_key="test",
         region_name="us-east-1",
     )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            client.create_bucket(Bucket="ecandidat-test")
-            break
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("SeaweedFS did not start")
-            time.sleep(0.5)
+    wait_until(
+        lambda: client.create_bucket(Bucket="ecandidat-test"),
+        process=process,
+        timeout=60,
+        what="SeaweedFS",
+    )
     yield endpoint, client
     # SeaweedFS drains slowly on SIGTERM; its data is a throwaway directory, so kill it.
     process.kill()

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import wait_until
+
 from .hostile import MB, deflated_zeros, one_page_pdf, png
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,13 +84,12 @@ def _status_kb(pid: int, field: str) -> int:
     return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
 
 
-def _worker_pid(master: int, deadline: float) -> int:
-    while time.monotonic() < deadline:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        if children:
-            return int(children[0])
-        time.sleep(0.1)
-    raise AssertionError("gunicorn started no worker")
+def _worker_pid(master: subprocess.Popen) -> int:
+    def child():
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+        return int(children[0]) if children else None
+
+    return wait_until(child, process=master, what="gunicorn's worker")
 
 
 def _multipart(token: str, name: str, content_type: str, data: bytes) -> bytes:
@@ -195,19 +196,16 @@ def test_hostile_uploads_against_a_gunicorn_worker(tmp_path, capsys):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
         server = Server(port, f"sessionid={seed['session']}")
         page = f"/candidate/applications/{seed['application']}/"
-        while True:
-            try:
-                status, _, _ = server.request("GET", page)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server_process.poll() is not None:
-                    raise AssertionError((tmp_path / "gunicorn.log").read_text()) from None
-                time.sleep(0.2)
+        status, _, _ = wait_until(
+            lambda: server.request("GET", page),
+            process=server_process,
+            what="gunicorn",
+            log=lambda: (tmp_path / "gunicorn.log").read_text(),
+        )
         assert status == 200
-        worker = _worker_pid(server_process.pid, deadline)
+        worker = _worker_pid(server_process)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", page, headers={"Cookie": server.cookies})
         response = connection.getresponse()
@@ -239,13 +237,17 @@ def test_hostile_uploads_against_a_gunicorn_worker(tmp_path, capsys):
             "PDF 2 MB -> 2 GB": lambda: server.request("POST", upload, pdf_bomb, kind),
         }
 
+        # The page is asked for once every upload thread is about to send its request.
+        ready = threading.Barrier(len(jobs) + 1)
+
         def run_job(name, job):
+            ready.wait(timeout=10)
             results[name] = job()
 
         threads = [threading.Thread(target=run_job, args=item) for item in jobs.items()]
         for thread in threads:
             thread.start()
-        time.sleep(0.02)  # the page is asked for while the uploads are being handled
+        ready.wait(timeout=10)
         page_status, page_seconds, _ = server.request("GET", page)
         for thread in threads:
             thread.join(timeout=60)

@@ -66,15 +66,14 @@ def test_pdf_of_the_file_contains_the_documents(client, application):
 
 
 @pytest.mark.benchmark
-def test_pdf_generation_time(application, capsys):
+def test_pdf_generation_time(application, bench):
     import time
 
     from ecandidat.applications.pdf import application_pdf
 
     started = time.perf_counter()
     application_pdf(application, "fr")
-    with capsys.disabled():
-        print(f"\n[benchmark] application PDF: {(time.perf_counter() - started) * 1000:.0f} ms")
+    bench.report("application PDF", time.perf_counter() - started)
 
 
 def _urls(application):

@@ -310,7 +310,7 @@ def test_treatment_change_is_audited(client, application, manager):
 
 @pytest.mark.benchmark
 def test_export_of_10000_applications_memory(
-    client, manager, program, campaign, capsys, monkeypatch
+    client, manager, program, campaign, bench, monkeypatch
 ):
     import time
     import tracemalloc
@@ -329,11 +329,7 @@ def test_export_of_10000_applications_memory(
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert lines == 10_001
-    with capsys.disabled():
-        print(
-            f"\n[benchmark] CSV export of 10,000 applications: {elapsed:.1f} s, "
-            f"peak {peak / 1e6:.1f} MB"
-        )
+    bench.report("CSV export of 10,000 applications", elapsed, f"peak {peak / 1e6:.1f} MB")
 
 
 def test_about_sixty_columns_and_notes_only_for_those_who_act(client, application, manager):

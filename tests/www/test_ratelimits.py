@@ -102,7 +102,9 @@ def _redis_url():
     import os
     import socket
 
-    url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    # One database per pytest-xdist worker (gw0 → 15, gw1 → 14…): the test clears its own.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    url = os.environ.get("REDIS_TEST_URL", f"redis://127.0.0.1:6379/{15 - worker % 15}")
     try:
         socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
     except OSError:

@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from ecandidat.core.headers import PERMISSIONS_POLICY
 from ecandidat.review.models import Tag
 from tests.factories import UserFactory, staff_with_role
 from tests.review.test_review import submitted
+from tests.servers import accepts_connections, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -281,15 +281,7 @@ def test_gunicorn_sends_no_server_header(tmp_path):
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, server.stderr.read().decode()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start in 30 s"
-                time.sleep(0.2)
+        wait_until(accepts_connections(port), process=server, what="gunicorn")
         for path in ["/static/css/app.css", "/help/"]:
             raw = _raw_request(
                 port,
