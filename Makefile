@@ -57,6 +57,7 @@ lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_translations.py
 
 format: $(VENV)/.synced

@@ -51,11 +51,11 @@ CLAMAV_URL = env.str("CLAMAV_URL", default="")
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
 # When clamd cannot be reached: "refuse" the upload, or "accept" it marked for a rescan.
 CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
-# Uploads (ecandidat/applications/upload_limits.py): a file larger than the institution's
+# Uploads (ecandidat/www/upload_limits.py): a file larger than the institution's
 # upload limit (5 MB by default) is stopped while it is received, a request declaring more is
 # refused without being read; the stock handlers spool what is accepted (memory, then disk).
 FILE_UPLOAD_HANDLERS = [
-    "ecandidat.applications.upload_limits.UploadLimitHandler",
+    "ecandidat.www.upload_limits.UploadLimitHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -94,25 +94,26 @@ INSTALLED_APPS = [
     "ecandidat.review",
     "ecandidat.dossier",
     "ecandidat.www",
+    "ecandidat.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outside whitenoise so static files get the CSP and Permissions-Policy too (see below).
     "csp.middleware.CSPMiddleware",
-    "ecandidat.core.headers.SecurityHeadersMiddleware",
+    "ecandidat.www.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "ecandidat.core.nul.RejectNulMiddleware",  # 400 for a NUL byte (PostgreSQL refuses them)
+    "ecandidat.www.nul.RejectNulMiddleware",  # 400 for a NUL byte (PostgreSQL refuses them)
     # Before CSRF, which would read the body: upload size limits (see "Uploads" above).
-    "ecandidat.applications.upload_limits.UploadLimitMiddleware",
+    "ecandidat.www.upload_limits.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "ecandidat.core.middleware.StaffTwoFactorMiddleware",
-    "ecandidat.core.middleware.UserLanguageMiddleware",
+    "ecandidat.www.middleware.StaffTwoFactorMiddleware",
+    "ecandidat.www.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,9 +133,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ecandidat.core.context_processors.site",
-                "ecandidat.core.context_processors.dossier",
-                "ecandidat.core.context_processors.staff",
+                "ecandidat.www.context_processors.site",
+                "ecandidat.www.context_processors.dossier",
+                "ecandidat.www.context_processors.staff",
             ],
         },
     },
@@ -284,7 +285,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Content-Security-Policy (django-csp) on every response: our own scripts and stylesheets
 # only, no inline script, style attribute or eval anywhere (tests/www/test_security_headers.py
 # scans the templates). img-src allows data: for the SVG icons inside Bootstrap's CSS.
-# Permissions-Policy and Cache-Control: no-store come from ecandidat/core/headers.py.
+# Permissions-Policy and Cache-Control: no-store come from ecandidat/www/headers.py.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

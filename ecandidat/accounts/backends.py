@@ -1,6 +1,8 @@
 from django.contrib.auth.backends import ModelBackend
 
 from .models import User
+from .roles import permissions_for_roles
+from .scope import scope_of
 
 
 class LoginBackend(ModelBackend):
@@ -30,10 +32,6 @@ class LoginBackend(ModelBackend):
         permissions = super().get_user_permissions(user_obj, obj)
         if obj is not None or not user_obj.is_active or not user_obj.is_staff:
             return permissions
-        from ecandidat.catalog.access import scope_of
-
-        from .roles import permissions_for_roles
-
         return set(permissions) | permissions_for_roles(scope_of(user_obj).roles)
 
     def user_can_authenticate(self, user):

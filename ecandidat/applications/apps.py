@@ -10,7 +10,7 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from PIL import Image
 
-        from .uploads import MAX_PIXELS
+        from ecandidat.files.uploads import MAX_PIXELS
 
         # Pillow warns beyond this many pixels and refuses twice as many: for every image
         # decoded in the process (staff forms, WeasyPrint), not only candidates' uploads.

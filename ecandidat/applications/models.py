@@ -15,7 +15,8 @@ from django.db import models
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from ecandidat.catalog.access import decision_program_filter, scope_of
+from ecandidat.accounts.scope import scope_of
+from ecandidat.catalog.access import decision_program_filter
 from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
 
 from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus

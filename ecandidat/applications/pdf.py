@@ -16,10 +16,10 @@ from ecandidat.dossier.models import (
     PersonalInformation,
     WorkExperience,
 )
+from ecandidat.files.uploads import PDF
 
 from .models import Application
 from .services import questions_for
-from .uploads import PDF
 
 
 def _image_as_pdf(data: bytes) -> bytes:

@@ -27,12 +27,12 @@ from ecandidat.catalog.models import (
 )
 from ecandidat.dossier.models import PersonalInformation
 from ecandidat.dossier.services import dossier_summary
+from ecandidat.files import antivirus
+from ecandidat.files.uploads import UploadRefused, check_upload, safe_stem
 from ecandidat.notifications.services import send_email
 
-from . import antivirus
 from .enums import ACTIVE_STATUSES, EDITABLE_BY_CANDIDATE, DocumentStatus, FileStatus, ScanStatus
 from .models import Answer, Application, ApplicationDocument, CandidateFile
-from .uploads import UploadRefused, check_upload, safe_stem
 
 
 @dataclass

@@ -15,6 +15,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ecandidat.accounts.scope import scope_of
+from ecandidat.files.staff import checked_staff_file
+from ecandidat.files.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, UploadRefused
+
 from . import access
 from .enums import CampaignStatus, QuestionKind, Scope, Treatment
 
@@ -26,17 +30,15 @@ def _localized(fr: str, en: str) -> str:
 def _check_staff_upload(instance, field_name: str, *, images_only: bool) -> None:
     """A file just uploaded into ``field_name`` goes through the checks and the antivirus of
     candidates' documents and is replaced by its rewritten content (see
-    ecandidat/applications/staff_files.py); a file already stored is left alone."""
+    ecandidat/files/staff.py); a file already stored is left alone."""
     field_file = getattr(instance, field_name)
     if not field_file or getattr(field_file, "_committed", True):
         return
-    # Imported here: the applications app builds on this one.
-    from ecandidat.applications.staff_files import checked_staff_file
-    from ecandidat.applications.uploads import DOCUMENT_TYPES, IMAGE_TYPES, UploadRefused
-
     try:
         checked = checked_staff_file(
-            field_file.file, allowed=IMAGE_TYPES if images_only else DOCUMENT_TYPES
+            field_file.file,
+            allowed=IMAGE_TYPES if images_only else DOCUMENT_TYPES,
+            max_bytes=InstitutionSettings.load().upload_max_mb * MB,
         )
     except UploadRefused as refused:
         raise ValidationError({field_name: refused.message}) from None
@@ -64,8 +66,6 @@ class VisibleQuerySet(models.QuerySet):
     scope_filter = None  # a function (scope, *, edit) -> Q | None
 
     def _scoped(self, user, edit: bool):
-        from .access import scope_of
-
         scope = scope_of(user)
         if not scope.roles:
             return self.none()

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecandidat.accounts.scope import scope_of
 from ecandidat.applications.models import Application
 from ecandidat.catalog.models import Centre
 
@@ -15,16 +16,12 @@ class CentreOwnedQuerySet(models.QuerySet):
     sees the central ones and their centres'; a centre manager edits their centres' only."""
 
     def visible_to(self, user):
-        from ecandidat.catalog.access import scope_of
-
         scope = scope_of(user)
         if scope.is_global:
             return self
         return self.filter(models.Q(centre__isnull=True) | models.Q(centre__in=scope.centre_ids))
 
     def editable_by(self, user):
-        from ecandidat.catalog.access import scope_of
-
         scope = scope_of(user)
         return self if scope.is_global else self.filter(centre__in=scope.centre_ids)
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ecandidat.applications import antivirus, services
+from ecandidat.applications import services
 from ecandidat.applications.enums import ScanStatus
 from ecandidat.applications.models import CandidateFile
 from ecandidat.audit.models import AuditEvent
+from ecandidat.files import antivirus
 from tests.servers import wait_until
 
 from .conftest import make_pdf

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from ecandidat.applications import services
 from ecandidat.applications.models import Answer, CandidateFile
-from ecandidat.applications.upload_limits import MULTIPART_MARGIN
 from ecandidat.catalog.models import InstitutionSettings
+from ecandidat.www.upload_limits import MULTIPART_MARGIN
 
 from .conftest import make_image, make_pdf
 from .hostile import MB

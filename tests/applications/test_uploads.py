@@ -16,10 +16,10 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, IndirectObject, NameObject, TextStringObject
 
 from ecandidat.applications import services
-from ecandidat.applications import uploads as uploads_module
 from ecandidat.applications.models import ApplicationDocument, CandidateFile
-from ecandidat.applications.uploads import MAX_PIXELS, UploadRefused, check_upload
 from ecandidat.catalog.models import InstitutionSettings
+from ecandidat.files import uploads as uploads_module
+from ecandidat.files.uploads import MAX_PIXELS, UploadRefused, check_upload
 
 from .conftest import make_image, make_pdf
 from .hostile import (

@@ -71,7 +71,7 @@ def owner(referentials):
 @pytest.fixture
 def candidate_manager():
     # The role, not a permission given by hand: which candidates a staff member reaches
-    # comes from their roles (ecandidat/dossier/access.py).
+    # comes from their roles (ecandidat/applications/access.py).
     return staff_with_role(StaffRole.CANDIDATE_MANAGER)
 
 

@@ -7,8 +7,8 @@ from pypdf import PdfReader
 
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
-from ecandidat.catalog.demo import load_demo_catalog
 from ecandidat.catalog.models import InstitutionSettings, Program
+from ecandidat.demo.catalog import load_demo_catalog
 from tests.applications.conftest import complete_dossier, make_image, make_pdf
 from tests.e2e.conftest import check_accessibility, new_page
 from tests.factories import PASSWORD, UserFactory

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from ecandidat.accounts.enums import StaffRole
-from ecandidat.catalog.demo import load_demo_catalog
 from ecandidat.catalog.models import Centre, Program
+from ecandidat.demo.catalog import load_demo_catalog
 from ecandidat.notifications.models import OutboxEmail
 from tests.e2e.conftest import check_accessibility, new_page
 from tests.factories import PASSWORD, staff_with_role

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import RoleAssignment, User
+from ecandidat.applications.access import candidates_visible_to_staff
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
-from ecandidat.dossier.access import candidates_visible_to_staff
 from tests.factories import CentreFactory, ProgramFactory, UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db

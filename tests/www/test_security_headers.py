@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.catalog.models import InstitutionSettings
-from ecandidat.core.headers import PERMISSIONS_POLICY
 from ecandidat.review.models import Tag
+from ecandidat.www.headers import PERMISSIONS_POLICY
 from tests.factories import UserFactory, staff_with_role
 from tests.review.test_review import submitted
 from tests.servers import accepts_connections, wait_until

@@ -15,17 +15,17 @@ from ecandidat.applications import services
 from ecandidat.applications.enums import EDITABLE_BY_CANDIDATE, FileStatus
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.applications.pdf import application_pdf
-from ecandidat.applications.upload_limits import (
+from ecandidat.catalog.enums import QuestionKind
+from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
+from ecandidat.files.uploads import too_large_message
+from ecandidat.review.decisions import latest_validated, real_rank
+from ecandidat.www.access import candidate_required
+from ecandidat.www.nul import without_nul
+from ecandidat.www.upload_limits import (
     shows_upload_refusal,
     upload_max_bytes,
     upload_rate_exceeded,
 )
-from ecandidat.applications.uploads import too_large_message
-from ecandidat.catalog.enums import QuestionKind
-from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
-from ecandidat.core.access import candidate_required
-from ecandidat.core.nul import without_nul
-from ecandidat.review.decisions import latest_validated, real_rank
 
 
 def _own_application(request, pk):

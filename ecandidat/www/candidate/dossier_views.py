@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from ecandidat.core.access import candidate_required
 from ecandidat.dossier import services
 from ecandidat.dossier.models import (
     Address,
@@ -30,6 +29,7 @@ from ecandidat.dossier.models import (
     PersonalInformation,
     WorkExperience,
 )
+from ecandidat.www.access import candidate_required
 
 from . import dossier_forms as forms
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services
-from ecandidat.core.access import candidate_required
+from ecandidat.www.access import candidate_required
 from ecandidat.www.public.forms import ChangeEmailForm, ChangePasswordForm, LanguageForm
 
 

@@ -20,7 +20,7 @@ from ecandidat.accounts import services, tasks
 from ecandidat.accounts.enums import Language, TokenPurpose
 from ecandidat.accounts.models import User
 from ecandidat.audit.services import client_ip
-from ecandidat.core.ratelimit import limit_exceeded
+from ecandidat.www.ratelimit import limit_exceeded
 
 from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, SignupForm
 

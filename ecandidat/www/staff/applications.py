@@ -16,13 +16,13 @@ from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
-from ecandidat.core.access import staff_permission_required
-from ecandidat.core.nul import parse_id, parse_ids, without_nul
 from ecandidat.review import decisions, services
 from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.review.enums import DecisionKind
 from ecandidat.review.exports import CsvWriter, xlsx_bytes
 from ecandidat.review.models import BulkJob, DecisionReason, ListPreference, Tag
+from ecandidat.www.access import staff_permission_required
+from ecandidat.www.nul import parse_id, parse_ids, without_nul
 
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"

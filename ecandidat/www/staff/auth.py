@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.accounts import services, tasks
 from ecandidat.accounts.models import User
 from ecandidat.audit.services import client_ip, record
-from ecandidat.core.ratelimit import limit_exceeded
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
+from ecandidat.www.ratelimit import limit_exceeded
 
 TOO_MANY_REQUESTS = 429
 

@@ -34,8 +34,8 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
-from ecandidat.core.access import staff_required
 from ecandidat.review.models import Decision, DecisionReason, DecisionType, Tag
+from ecandidat.www.access import staff_required
 
 from . import forms
 

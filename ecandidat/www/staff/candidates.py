@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts import services as account_services
 from ecandidat.accounts.enums import Language
-from ecandidat.accounts.erasure import erase_candidate, erasure_inventory
 from ecandidat.accounts.models import User
-from ecandidat.core.access import staff_permission_required
+from ecandidat.applications.access import candidates_visible_to_staff
 from ecandidat.dossier import services as dossier_services
-from ecandidat.dossier.access import candidates_visible_to_staff
+from ecandidat.privacy.erasure import erase_candidate, erasure_inventory
+from ecandidat.www.access import staff_permission_required
 from ecandidat.www.candidate import dossier_forms
 from ecandidat.www.candidate.dossier_views import SINGLE_SECTIONS
 from ecandidat.www.public.forms import validate_person_name

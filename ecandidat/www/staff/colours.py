@@ -11,8 +11,8 @@ import re
 from django.http import HttpResponse
 
 from ecandidat.catalog.models import InstitutionSettings
-from ecandidat.core.access import staff_required
 from ecandidat.review.models import Tag
+from ecandidat.www.access import staff_required
 
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecandidat.audit.services import record
-from ecandidat.core.access import staff_permission_required
 from ecandidat.core.jobs import ensure_jobs
 from ecandidat.core.models import JobRun, PeriodicJob
 from ecandidat.core.tasks import run_periodic_job
+from ecandidat.www.access import staff_permission_required
 
 PERMISSION = "core.change_periodicjob"
 

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 
 from ecandidat.audit.models import AuditEvent
 from ecandidat.audit.services import record
-from ecandidat.core.access import staff_permission_required
 from ecandidat.notifications import services as notifications
 from ecandidat.notifications.enums import OutboxStatus
 from ecandidat.notifications.models import OutboxEmail
+from ecandidat.www.access import staff_permission_required
 
 PAGE_SIZE = 50
 

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
 from ecandidat.audit.services import record
-from ecandidat.core.access import staff_permission_required
 from ecandidat.review import registration
+from ecandidat.www.access import staff_permission_required
 
 PERMISSION = "review.change_decision"
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts import services as account_services
 from ecandidat.accounts.models import IssuedDossierNumber, User
-from ecandidat.core.access import staff_permission_required
+from ecandidat.www.access import staff_permission_required
 
 from .candidates import NewPersonForm
 

@@ -17,9 +17,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecandidat.audit.services import record
-from ecandidat.core.access import staff_required
-from ecandidat.core.ratelimit import second_factor_limit_exceeded
+from ecandidat.www.access import staff_required
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE
+from ecandidat.www.ratelimit import second_factor_limit_exceeded
 
 
 class CodeForm(forms.Form):

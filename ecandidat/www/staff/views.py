@@ -10,17 +10,17 @@ from django.views.decorators.http import require_http_methods
 
 from ecandidat.accounts.enums import Language
 from ecandidat.applications import services as application_services
+from ecandidat.applications.access import candidates_visible_to_staff
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.catalog.models import Program
-from ecandidat.core.access import staff_permission_required, staff_required
-from ecandidat.core.nul import parse_id
-from ecandidat.dossier.access import candidates_visible_to_staff
 from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
 from ecandidat.notifications.services import render_email
+from ecandidat.www.access import staff_permission_required, staff_required
 from ecandidat.www.candidate.application_views import file_response, letter_response, pdf_response
 from ecandidat.www.candidate.dossier_views import LIST_SECTIONS, SINGLE_SECTIONS
+from ecandidat.www.nul import parse_id
 
 
 @staff_required

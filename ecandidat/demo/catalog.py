@@ -10,8 +10,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .enums import CampaignStatus, QuestionKind, Scope
-from .models import Campaign, Centre, Commission, DocumentType, Program, Question, TrainingType
+from ecandidat.catalog.enums import CampaignStatus, QuestionKind, Scope
+from ecandidat.catalog.models import (
+    Campaign,
+    Centre,
+    Commission,
+    DocumentType,
+    Program,
+    Question,
+    TrainingType,
+)
 
 TRAINING_TYPES = [
     ("LIC", "Licence LMD", "Licence LMD", 1),

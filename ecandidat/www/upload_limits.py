@@ -14,7 +14,7 @@ The per-file limit is the institution's ``upload_max_mb`` setting (5 MB by defau
   answered without reading its body at all, and so is a form without files larger than
   ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
 - ``upload_rate_exceeded`` counts one upload of the signed-in account against
-  ``RATELIMITS["upload_account"]`` (django-ratelimit, as in ``ecandidat.core.ratelimit``).
+  ``RATELIMITS["upload_account"]`` (django-ratelimit, as in ``ecandidat.www.ratelimit``).
 """
 
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
-from .uploads import MB, too_large_message
+from ecandidat.files.uploads import MB, too_large_message
 
 # The fields and part headers around a file: the CSRF token, the file name, boundaries.
 MULTIPART_MARGIN = 64 * 1024

@@ -13,18 +13,16 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 
-from ecandidat.catalog.models import InstitutionSettings
-
 from . import antivirus
-from .uploads import MB, UploadRefused, check_upload, safe_stem, too_large_message
+from .uploads import UploadRefused, check_upload, safe_stem, too_large_message
 
 logger = logging.getLogger(__name__)
 
 
-def checked_staff_file(uploaded, *, allowed: frozenset[str]) -> ContentFile:
+def checked_staff_file(uploaded, *, allowed: frozenset[str], max_bytes: int) -> ContentFile:
     """The checked, rewritten content of ``uploaded`` (a file being uploaded), ready to be
-    assigned to the model's file field; ``UploadRefused`` otherwise."""
-    max_bytes = InstitutionSettings.load().upload_max_mb * MB
+    assigned to the model's file field; ``UploadRefused`` otherwise. ``max_bytes`` is the
+    institution's upload limit, the one candidates have."""
     if uploaded.size is not None and uploaded.size > max_bytes:
         raise UploadRefused(too_large_message(max_bytes))
     uploaded.seek(0)

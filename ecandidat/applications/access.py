@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import User
+from ecandidat.accounts.scope import scope_of
 from ecandidat.applications.models import Application
-from ecandidat.catalog.access import scope_of
 
 
 def candidates_visible_to_staff(user):

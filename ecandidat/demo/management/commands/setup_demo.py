@@ -7,8 +7,8 @@ from django.utils import timezone, translation
 
 from ecandidat.accounts.enums import StaffRole, UserKind
 from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
-from ecandidat.catalog.demo import load_demo_catalog
-from ecandidat.core.demo_applications import load_demo_applications
+from ecandidat.demo.applications import load_demo_applications
+from ecandidat.demo.catalog import load_demo_catalog
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-ecandidat-2026")
 

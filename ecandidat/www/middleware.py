@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ecandidat.catalog.access import scope_of
+from ecandidat.accounts.scope import scope_of
 from ecandidat.catalog.models import InstitutionSettings
 
 
