@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.notifications import link_secrets
 from ecandidat.notifications.services import send_email
@@ -174,10 +175,10 @@ def register_candidate(
             if existing is None:
                 raise
         else:
-            record("account.created", actor=actor, target=user, request=request)
+            record(codes.ACCOUNT_CREATED, actor=actor, target=user, request=request)
             _send_activation(user, "account_created")
             return user
-    record("account.signup_existing_email", target=existing, request=request)
+    record(codes.ACCOUNT_SIGNUP_EXISTING_EMAIL, target=existing, request=request)
     send_email(
         "account_exists",
         to=existing.email,
@@ -216,7 +217,7 @@ def invite_staff_member(
     )
     user.set_unusable_password()
     user.save()
-    record("account.staff_invited", actor=actor, target=user, request=request)
+    record(codes.ACCOUNT_STAFF_INVITED, actor=actor, target=user, request=request)
     reference, token = issue_token(user, TokenPurpose.PASSWORD_RESET, activation_lifetime())
     send_email(
         "staff_invitation",
@@ -241,7 +242,7 @@ def activate_account(*, raw_token: str, password: str, request=None) -> User:
     user.set_password(password)
     user.activated_at = user.activated_at or timezone.now()
     user.save(update_fields=["password", "activated_at"])
-    record("account.activated", actor=user, target=user, request=request)
+    record(codes.ACCOUNT_ACTIVATED, actor=user, target=user, request=request)
     return user
 
 
@@ -269,10 +270,10 @@ def resend_activation(email: str, *, ip: str | None = None) -> None:
             language=user.preferred_language,
             context=_email_context(user, link=_lost_link()),
         )
-        record("account.activation_resend_refused", target=user, ip=ip)
+        record(codes.ACCOUNT_ACTIVATION_RESEND_REFUSED, target=user, ip=ip)
         return
     _send_activation(user, "activation_resent")
-    record("account.activation_resent", target=user, ip=ip)
+    record(codes.ACCOUNT_ACTIVATION_RESENT, target=user, ip=ip)
 
 
 @transaction.atomic
@@ -284,10 +285,10 @@ def recover_identification(email: str, *, ip: str | None = None) -> None:
         return
     if not user.is_activated:
         _send_activation(user, "activation_resent")
-        record("account.activation_resent", target=user, ip=ip)
+        record(codes.ACCOUNT_ACTIVATION_RESENT, target=user, ip=ip)
         return
     _send_password_reset(user, "identification_lost")
-    record("account.password_reset_requested", target=user, ip=ip)
+    record(codes.ACCOUNT_PASSWORD_RESET_REQUESTED, target=user, ip=ip)
 
 
 @transaction.atomic
@@ -299,7 +300,7 @@ def recover_staff_password(login: str, *, ip: str | None = None) -> None:
     if user is None or user.is_candidate or not user.email:
         return
     _send_password_reset(user, "staff_password_reset", username=user.username)
-    record("account.password_reset_requested", target=user, ip=ip)
+    record(codes.ACCOUNT_PASSWORD_RESET_REQUESTED, target=user, ip=ip)
 
 
 def _send_password_reset(user: User, key: str, **extra) -> None:
@@ -338,7 +339,7 @@ def reset_password(*, raw_token: str, password: str, request=None) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
     end_password_reset_links(user)
-    record("account.password_reset", actor=user, target=user, request=request)
+    record(codes.ACCOUNT_PASSWORD_RESET, actor=user, target=user, request=request)
     _password_changed_notice(user)
     return user
 
@@ -349,7 +350,7 @@ def change_password(*, user: User, new_password: str, request=None) -> None:
     user.save(update_fields=["password"])
     # Someone who changes a password they suspect is known must not leave a reset link alive.
     end_password_reset_links(user)
-    record("account.password_changed", actor=user, target=user, request=request)
+    record(codes.ACCOUNT_PASSWORD_CHANGED, actor=user, target=user, request=request)
     _password_changed_notice(user)
 
 
@@ -360,7 +361,7 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
     user.pending_email = new_email
     user.save(update_fields=["pending_email"])
     record(
-        "account.email_change_requested",
+        codes.ACCOUNT_EMAIL_CHANGE_REQUESTED,
         actor=user,
         target=user,
         data={"new_email": new_email},
@@ -417,7 +418,7 @@ def confirm_email_change(*, raw_token: str, request=None) -> User:
         user.pending_email = ""
     user.save(update_fields=["email", "pending_email"])
     record(
-        "account.email_changed",
+        codes.ACCOUNT_EMAIL_CHANGED,
         actor=user,
         target=user,
         data={"old_email": old_email, "new_email": new_email},
@@ -434,7 +435,7 @@ def set_preferred_language(*, user: User, language: str, request=None) -> None:
     user.preferred_language = language
     user.save(update_fields=["preferred_language"])
     record(
-        "account.language_changed",
+        codes.ACCOUNT_LANGUAGE_CHANGED,
         actor=user,
         target=user,
         data={"from": old, "to": language},
@@ -443,11 +444,13 @@ def set_preferred_language(*, user: User, language: str, request=None) -> None:
 
 
 def record_login(user: User, request=None) -> None:
-    record("account.login", actor=user, target=user, request=request)
+    record(codes.ACCOUNT_LOGIN, actor=user, target=user, request=request)
 
 
 def record_login_failure(login: str, request=None) -> None:
-    record("account.login_failed", data={"login": login[:150].replace("\x00", "")}, request=request)
+    record(
+        codes.ACCOUNT_LOGIN_FAILED, data={"login": login[:150].replace("\x00", "")}, request=request
+    )
 
 
 def record_login_locked(login: str, request=None) -> None:
@@ -461,7 +464,7 @@ def record_login_locked(login: str, request=None) -> None:
         return
     target = User.objects.for_login(login).first()
     record(
-        "account.login_locked",
+        codes.ACCOUNT_LOGIN_LOCKED,
         target=target,
         data={"login": login[:150].replace("\x00", "")},
         request=request,
@@ -479,6 +482,6 @@ def purge_never_activated(now=None) -> list[str]:
     numbers = []
     for user in cutoff_accounts:
         numbers.append(user.username)
-        record("account.purged", target=user, data={"dossier_number": user.username})
+        record(codes.ACCOUNT_PURGED, target=user, data={"dossier_number": user.username})
         user.delete()
     return numbers

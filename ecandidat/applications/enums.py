@@ -17,7 +17,6 @@ ACTIVE_STATUSES = (
     FileStatus.INCOMPLETE,
     FileStatus.COMPLETE,
 )
-EDITABLE_BY_CANDIDATE = (FileStatus.WAITING, FileStatus.INCOMPLETE)
 
 
 class DocumentStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from ecandidat.accounts.scope import scope_of
 from ecandidat.catalog.access import decision_program_filter
 from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
 
+from . import workflow
 from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
 
 
@@ -132,6 +133,21 @@ class Application(models.Model):
 
     def __str__(self):
         return f"{self.candidate_id} → {self.program_id}"
+
+    # What the workflow table allows from the current state (templates ask these, they do
+    # not compare status strings).
+    @property
+    def is_editable_by_candidate(self) -> bool:
+        """Documents and answers may change, and the file may be transmitted (again)."""
+        return self.file_status in workflow.EDITABLE_BY_CANDIDATE
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        return self.file_status in workflow.BY_ACTION[workflow.FileAction.CANCEL].sources
+
+    @property
+    def staff_file_actions(self) -> list:
+        return workflow.actions_from(self.file_status, by=workflow.By.STAFF)
 
     @property
     def return_deadline(self):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.enums import CampaignStatus
 from ecandidat.catalog.models import Campaign, InstitutionSettings
@@ -33,6 +34,8 @@ def purge_archived(now=None) -> int:
                 name, storage = candidate_file.file.name, candidate_file.file.storage
                 candidate_file.delete()
                 transaction.on_commit(lambda n=name, s=storage: s.delete(n))
-            record("campaign.purged", target=campaign, data={"applications": deleted, "days": days})
+            record(
+                codes.CAMPAIGN_PURGED, target=campaign, data={"applications": deleted, "days": days}
+            )
             count += deleted
     return count

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.models import User
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.models import (
     Campaign,
@@ -31,7 +32,8 @@ from ecandidat.files import antivirus
 from ecandidat.files.uploads import UploadRefused, check_upload, safe_stem
 from ecandidat.notifications.services import send_email
 
-from .enums import ACTIVE_STATUSES, EDITABLE_BY_CANDIDATE, DocumentStatus, FileStatus, ScanStatus
+from . import workflow
+from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
 from .models import Answer, Application, ApplicationDocument, CandidateFile
 
 
@@ -166,7 +168,7 @@ def apply(*, candidate: User, program: Program, actor, request=None) -> Applicat
         ]
     )
     record(
-        "application.created",
+        codes.APPLICATION_CREATED,
         actor=actor,
         target=application,
         data={"program": program.code},
@@ -204,7 +206,7 @@ class DocumentRefused(Exception):
 
 def _editable_or_refuse(application: Application, now=None):
     now = now or timezone.now()
-    if application.file_status not in EDITABLE_BY_CANDIDATE:
+    if not application.is_editable_by_candidate:
         raise DocumentRefused(_("This application has been transmitted: it cannot be changed."))
     deadline = application.return_deadline
     if deadline and now > deadline:
@@ -230,7 +232,7 @@ def _documents_to_update(application: Application, document_type: DocumentType):
     if document_type.common:
         return rows.filter(
             application__candidate=application.candidate,
-            application__file_status__in=EDITABLE_BY_CANDIDATE,
+            application__file_status__in=workflow.EDITABLE_BY_CANDIDATE,
         )
     return rows.filter(application=application)
 
@@ -242,7 +244,7 @@ def _scan(content: bytes, *, actor, request, document_type) -> str:
         result = antivirus.scan_bytes(content)
     except antivirus.ScannerUnavailable as exc:
         record(
-            "document.scan_unavailable",
+            codes.DOCUMENT_SCAN_UNAVAILABLE,
             actor=actor,
             data={"error": str(exc)[:200]},
             request=request,
@@ -254,7 +256,7 @@ def _scan(content: bytes, *, actor, request, document_type) -> str:
         ) from exc
     if result.infected:
         record(
-            "document.infected",
+            codes.DOCUMENT_INFECTED,
             actor=actor,
             data={"signature": result.signature, "document_type": document_type.pk},
             request=request,
@@ -320,7 +322,7 @@ def upload_document(
             candidate_file.file.storage.delete(candidate_file.file.name)
             raise
         record(
-            "document.uploaded",
+            codes.DOCUMENT_UPLOADED,
             actor=actor,
             target=application,
             data={
@@ -355,7 +357,7 @@ def remove_document(*, application: Application, document_type_id: int, actor, r
     )
     _release(old_files)
     record(
-        "document.removed",
+        codes.DOCUMENT_REMOVED,
         actor=actor,
         target=application,
         data={"document_type": document_type_id},
@@ -378,7 +380,7 @@ def declare_not_concerned(*, application: Application, document_type_id: int, ac
     document.save(update_fields=["file", "status"])
     _release([old])
     record(
-        "document.not_concerned",
+        codes.DOCUMENT_NOT_CONCERNED,
         actor=actor,
         target=application,
         data={"document_type": document_type_id},
@@ -403,7 +405,7 @@ def save_answers(*, application: Application, answers: dict, actor, request=None
             application=application, question_id=question_id, defaults=values
         )
     record(
-        "application.answers_saved",
+        codes.APPLICATION_ANSWERS_SAVED,
         actor=actor,
         target=application,
         data={"questions": sorted(answers)},
@@ -443,7 +445,8 @@ def submit(*, application_id: int, actor, request=None, now=None) -> Application
             .select_related("program", "candidate")
             .get(pk=application_id)
         )
-        if application.file_status not in EDITABLE_BY_CANDIDATE:
+        move = workflow.submission(application.file_status)
+        if move is None:
             return application  # already transmitted (double click, another tab)
         now = now or timezone.now()
         deadline = application.return_deadline
@@ -453,24 +456,20 @@ def submit(*, application_id: int, actor, request=None, now=None) -> Application
         if missing:
             raise SubmitRefused(missing)
         previous = application.file_status
-        updated = Application.objects.filter(pk=application.pk, file_status=previous).update(
-            file_status=FileStatus.RECEIVED, submitted_at=now
-        )
-        if updated != 1:
+        if not workflow.apply_transition(application, move, now=now):
             return Application.objects.get(pk=application.pk)
-        application.refresh_from_db()
         record(
-            "application.submitted",
+            move.audit,
             actor=actor,
             target=application,
-            data={"from": previous, "to": FileStatus.RECEIVED},
+            data={"from": previous, "to": move.target},
             request=request,
         )
         documents = [
             (d.document_type.label, d.get_status_display())
             for d in application.documents.select_related("document_type")
         ]
-        _email(application, "application_submitted", documents=documents)
+        _email(application, move.email, documents=documents)
     return application
 
 
@@ -483,20 +482,18 @@ def cancel(*, application_id: int, actor, request=None) -> Application:
     )
     if application.file_status == FileStatus.CANCELLED:
         return application
-    if application.file_status != FileStatus.WAITING:
-        raise DocumentRefused(_("A transmitted application cannot be cancelled."))
-    updated = Application.objects.filter(pk=application.pk, file_status=FileStatus.WAITING).update(
-        file_status=FileStatus.CANCELLED, cancelled_at=timezone.now()
-    )
-    if updated != 1:
+    try:
+        move = workflow.transition(workflow.FileAction.CANCEL, application.file_status)
+    except workflow.TransitionRefused:
+        raise DocumentRefused(_("A transmitted application cannot be cancelled.")) from None
+    if not workflow.apply_transition(application, move, now=timezone.now()):
         return Application.objects.get(pk=application.pk)
     documents = list(application.documents.select_related("file"))
     files = {d.file for d in documents if d.file_id}
     application.documents.all().delete()
     _release(files)  # only files no other application uses
-    record("application.cancelled", actor=actor, target=application, request=request)
-    application.refresh_from_db()
-    _email(application, "application_cancelled")
+    record(move.audit, actor=actor, target=application, request=request)
+    _email(application, move.email)
     return application
 
 
@@ -521,7 +518,7 @@ def send_reminders(now=None) -> int:
             if Application.objects.filter(pk=application.pk, reminder_sent_at__isnull=True).update(
                 reminder_sent_at=now
             ):
-                record("application.reminder_sent", target=application)
+                record(codes.APPLICATION_REMINDER_SENT, target=application)
                 _email(application, "application_reminder")
                 count += 1
     return count
@@ -572,7 +569,7 @@ def _quarantine(file_id: int, signature: str) -> None:
             file=None, status=DocumentStatus.REFUSED, comment=comment
         )
         record(
-            "document.infected",
+            codes.DOCUMENT_INFECTED,
             target=application,
             data={"signature": signature, "document_type": document.document_type_id},
         )

@@ -1,5 +1,6 @@
 from django.db import models
 
+from . import codes
 from .models import AuditEvent
 
 
@@ -25,6 +26,8 @@ def record(
     The client address comes from ``request`` or, in background work started by a request,
     from ``ip``.
     """
+    if not codes.is_declared(action):
+        raise ValueError(f"undeclared audit code {action!r}: declare it in audit/codes.py")
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent.objects.create(

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 
 from .enums import CampaignStatus
@@ -26,7 +27,7 @@ def save_form(form, *, user, request=None):
     after = _snapshot(obj)
     changed = sorted(k for k in after if before.get(k) != after[k])
     record(
-        f"catalog.{obj._meta.model_name}.{'created' if created else 'updated'}",
+        codes.catalog_saved(obj._meta.model_name, created=created),
         actor=user,
         target=obj,
         data={"fields": changed},
@@ -46,11 +47,11 @@ def activate_campaign(campaign: Campaign, *, user=None, request=None) -> Campaig
         previous.status = CampaignStatus.ARCHIVED
         previous.archived_at = now
         previous.save(update_fields=["status", "archived_at"])
-        record("catalog.campaign.archived", actor=user, target=previous, request=request)
+        record(codes.CATALOG_CAMPAIGN_ARCHIVED, actor=user, target=previous, request=request)
     campaign.status = CampaignStatus.ACTIVE
     campaign.activated_at = now
     campaign.save(update_fields=["status", "activated_at"])
-    record("catalog.campaign.activated", actor=user, target=campaign, request=request)
+    record(codes.CATALOG_CAMPAIGN_ACTIVATED, actor=user, target=campaign, request=request)
     return campaign
 
 
@@ -90,7 +91,7 @@ def bulk_update_programs(programs, changes: dict, *, user, request=None) -> Bulk
         program.version += 1
         program.save(update_fields=[*changes, "version"])
         record(
-            "catalog.program.bulk_updated",
+            codes.CATALOG_PROGRAM_BULK_UPDATED,
             actor=user,
             target=program,
             data={"fields": sorted(changes)},

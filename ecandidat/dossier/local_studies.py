@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from ecandidat.accounts.models import User
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 
 from .ine import normalize_ine
@@ -104,7 +105,7 @@ def import_local_studies(text: str) -> ImportReport:
     LocalStudy.objects.bulk_create([s for rows_ in studies.values() for s in rows_])
     for user_id, user_rows in studies.items():
         record(
-            "dossier.local_studies.imported",
+            codes.DOSSIER_LOCAL_STUDIES_IMPORTED,
             target=User(pk=user_id),
             data={"rows": len(user_rows)},
         )

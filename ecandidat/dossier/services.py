@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from ecandidat.accounts.models import User
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 
 from .models import (
@@ -87,7 +88,7 @@ def save_single_section(
             subject.save(update_fields=list(user_values))
             changed += [f"account.{name}" for name in user_changed]
     _audit(
-        f"dossier.{section}.saved",
+        codes.dossier(section, "saved"),
         subject=subject,
         actor=actor,
         request=request,
@@ -124,7 +125,7 @@ def save_entry(
         obj.save()
         action = "updated"
     _audit(
-        f"dossier.{section}.{action}",
+        codes.dossier(section, action),
         subject=subject,
         actor=actor,
         request=request,
@@ -147,7 +148,7 @@ def delete_entry(
     if not deleted:
         raise StaleEdit
     _audit(
-        f"dossier.{model._meta.model_name}.deleted",
+        codes.dossier(model._meta.model_name, "deleted"),
         subject=subject,
         actor=actor,
         request=request,

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 
 from . import services
@@ -29,7 +30,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def send_again(self, request, queryset):
         for email in queryset:
             services.requeue(email.pk)
-            record("email.requeued", actor=request.user, target=email, request=request)
+            record(codes.EMAIL_REQUEUED, actor=request.user, target=email, request=request)
         count = queryset.count()
         self.message_user(
             request,

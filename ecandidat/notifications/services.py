@@ -8,6 +8,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from ecandidat.audit import codes
+
 from .enums import OutboxStatus
 from .models import OutboxEmail
 from .registry import EMAIL_TEMPLATES
@@ -67,7 +69,7 @@ def send_email(
         from ecandidat.audit.services import record
 
         record(
-            "email.queued",
+            codes.EMAIL_QUEUED,
             target=about,
             data={"template": key, "subject": subject, "recipient": to, "outbox": email.pk},
         )

@@ -7,6 +7,7 @@ personal data; the dossier number stays reserved so it is never reissued.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 
 
@@ -50,6 +51,10 @@ def erase_candidate(*, user, actor, request=None) -> None:
         transaction.on_commit(lambda n=name, s=storage: s.delete(n))
     OutboxEmail.objects.filter(user=user).delete()
     record(
-        "account.erased", actor=actor, target=user, data={"dossier_number": number}, request=request
+        codes.ACCOUNT_ERASED,
+        actor=actor,
+        target=user,
+        data={"dossier_number": number},
+        request=request,
     )
     user.delete()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.models import Program
 from ecandidat.notifications.services import send_email
@@ -119,7 +120,7 @@ def enter_decision(
         publish_at=publish_at,
     )
     record(
-        "decision.entered",
+        codes.DECISION_ENTERED,
         actor=user,
         target=application,
         data={"decision": decision.pk, "type": decision_type.code, "rank": rank},
@@ -216,7 +217,7 @@ def validate_decision(*, decision_id: int, user, request=None, now=None) -> Deci
         application.confirmation_deadline = None
     application.save(update_fields=fields)
     record(
-        "decision.validated",
+        codes.DECISION_VALIDATED,
         actor=user,
         target=application,
         data={"decision": decision.pk, "type": decision.decision_type.code},
@@ -294,7 +295,7 @@ def answer(*, application_id: int, value: str, user, reason: str = "", request=N
         )
         application.save(update_fields=["answer", "answered_at", "withdrawal_reason"])
         record(
-            f"application.{value}",
+            codes.answered(value),
             actor=user,
             target=application,
             data={"automatic": user is None},
@@ -375,7 +376,7 @@ def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application 
         entered_by=None,
     )
     record(
-        "decision.promoted",
+        codes.DECISION_PROMOTED,
         target=candidate_application,
         data={"decision": decision.pk, "program": program.code},
     )
@@ -465,7 +466,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
                 },
                 about=application,
             )
-            record("application.confirmation_reminder", target=application)
+            record(codes.APPLICATION_CONFIRMATION_REMINDER, target=application)
             count += 1
     return count
 

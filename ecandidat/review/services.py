@@ -9,8 +9,10 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from ecandidat.applications import workflow
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application, ApplicationDocument
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.notifications.services import send_email
 
@@ -26,10 +28,8 @@ class ReviewError(Exception):
 UNDER_REVIEW = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
 
 # The file-status transitions staff may make: action → (allowed sources, target).
-STAFF_TRANSITIONS = {
-    "mark_complete": ((FileStatus.RECEIVED,), FileStatus.COMPLETE),
-    "mark_incomplete": ((FileStatus.RECEIVED, FileStatus.COMPLETE), FileStatus.INCOMPLETE),
-}
+# The file-status actions staff take (applications.workflow is the table).
+STAFF_TRANSITIONS = workflow.STAFF_ACTIONS
 
 
 def _email_candidate(application: Application, key: str, **extra) -> None:
@@ -81,7 +81,7 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
     document.comment = comment.strip()
     document.save(update_fields=["status", "comment"])
     record(
-        f"document.{status}",
+        codes.document_checked(status),
         actor=user,
         target=application,
         data={
@@ -101,38 +101,41 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
 
 @transaction.atomic
 def change_file_status(*, application_id: int, action: str, user, deadline=None, request=None):
-    sources, target = STAFF_TRANSITIONS[action]
+    if action not in STAFF_TRANSITIONS:
+        raise ReviewError(_("Unknown action."))
     application = (
         Application.objects.select_for_update()
         .select_related("program", "candidate")
         .get(pk=application_id)
     )
-    if application.file_status not in sources:
+    previous = application.file_status
+    try:
+        move = workflow.transition(action, previous)
+    except workflow.TransitionRefused:
         raise ReviewError(
             _("This action is not possible while the file is “%(status)s”.")
             % {"status": application.get_file_status_display()}
-        )
-    previous = application.file_status
-    fields = {"file_status": target}
-    if action == "mark_incomplete" and deadline is not None:
+        ) from None
+    fields = {}
+    if move.action == workflow.FileAction.MARK_INCOMPLETE and deadline is not None:
         fields["personal_return_deadline"] = deadline
-    Application.objects.filter(pk=application.pk, file_status=previous).update(**fields)
-    application.refresh_from_db()
+    # The row is locked: the conditional UPDATE cannot lose to another request.
+    workflow.apply_transition(application, move, now=timezone.now(), **fields)
     record(
-        "application.file_status",
+        move.audit,
         actor=user,
         target=application,
-        data={"action": action, "from": previous, "to": target},
+        data={"action": action, "from": previous, "to": move.target},
         request=request,
     )
-    if target == FileStatus.INCOMPLETE:
+    if move.email == "application_incomplete":
         with translation.override(application.candidate.preferred_language):
             documents = [
                 (str(d.document_type.label), d.comment)
                 for d in application.documents.select_related("document_type")
                 if d.status in (DocumentStatus.REFUSED, DocumentStatus.MISSING)
             ]
-        _email_candidate(application, "application_incomplete", documents=documents)
+        _email_candidate(application, move.email, documents=documents)
     return application
 
 
@@ -149,7 +152,7 @@ def set_treatment(*, application_id: int, treatment: str, user, request=None):
     application.treatment = treatment
     application.save(update_fields=["treatment"])
     record(
-        "application.treatment",
+        codes.APPLICATION_TREATMENT,
         actor=user,
         target=application,
         data={"from": previous, "to": treatment},
@@ -169,7 +172,7 @@ def set_confirmation_deadline(*, application_id: int, deadline, user, request=No
     application.confirmation_reminder_sent_at = None
     application.save(update_fields=["confirmation_deadline", "confirmation_reminder_sent_at"])
     record(
-        "application.confirmation_deadline",
+        codes.APPLICATION_CONFIRMATION_DEADLINE,
         actor=user,
         target=application,
         data={"from": str(previous or ""), "to": str(deadline)},
@@ -185,7 +188,7 @@ def set_personal_deadline(*, application_id: int, deadline, user, request=None):
     application.personal_return_deadline = deadline
     application.save(update_fields=["personal_return_deadline"])
     record(
-        "application.personal_deadline",
+        codes.APPLICATION_PERSONAL_DEADLINE,
         actor=user,
         target=application,
         data={"from": str(previous or ""), "to": str(deadline or "")},
@@ -201,7 +204,7 @@ def add_note(*, application: Application, text: str, user, request=None) -> Note
         raise ReviewError(_("The note is empty."))
     note = Note.objects.create(application=application, author=user, text=text[:4000])
     record(
-        "application.note_added",
+        codes.APPLICATION_NOTE_ADDED,
         actor=user,
         target=application,
         data={"note": note.pk},
@@ -218,7 +221,7 @@ def set_tags(*, application: Application, tags, user, request=None) -> None:
         return
     application.tags.set(tags)
     record(
-        "application.tags",
+        codes.APPLICATION_TAGS,
         actor=user,
         target=application,
         data={"added": sorted(after - before), "removed": sorted(before - after)},
@@ -266,7 +269,7 @@ def start_bulk_job(*, user, action: str, application_ids: list[int], params: dic
         user=user, action=action, params=params, application_ids=list(application_ids)
     )
     record(
-        "review.bulk_started",
+        codes.REVIEW_BULK_STARTED,
         actor=user,
         target=job,
         data={"action": action, "count": job.total},
@@ -336,7 +339,7 @@ def run_bulk(job_id: int) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
     record(
-        "review.bulk_finished",
+        codes.REVIEW_BULK_FINISHED,
         actor=job.user,
         target=job,
         data={"succeeded": len(job.succeeded), "refused": len(job.refused)},
@@ -360,7 +363,7 @@ def start_export_job(
         application_ids=list(application_ids),
     )
     record(
-        "review.export",
+        codes.REVIEW_EXPORT,
         actor=user,
         data={"format": fmt, "columns": columns, "background": True},
         request=request,
@@ -464,7 +467,7 @@ def _bulk_schedule(job, application_id: int) -> None:
     if not updated:
         raise ReviewError(_("No decision to validate."))
     record(
-        "decision.scheduled",
+        codes.DECISION_SCHEDULED,
         actor=job.user,
         target=Application(pk=application_id),
         data={"publish_at": moment.isoformat()},
@@ -513,3 +516,18 @@ def _run_download(job) -> None:
         language=job.user.preferred_language,
     )
     _store(job, content, name.rsplit(".", 1)[-1])
+
+
+def record_export(*, user, fmt: str, columns: list[str], ip: str | None = None) -> None:
+    """An export of the application list made in the request (the worker's are recorded
+    when the job is started)."""
+    record(codes.REVIEW_EXPORT, actor=user, data={"format": fmt, "columns": columns}, ip=ip)
+
+
+def record_download(*, user, kind: str, application_ids: list[int], ip: str | None = None):
+    record(
+        codes.REVIEW_DOWNLOAD,
+        actor=user,
+        data={"kind": kind, "applications": application_ids},
+        ip=ip,
+    )

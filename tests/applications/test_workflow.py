@@ -1,203 +1,146 @@
-from datetime import timedelta
+"""The file-status table (applications/workflow.py) against the services, for every state and
+every action: the services do what the table says, and nothing it does not."""
+
+from pathlib import Path
 
 import pytest
-import time_machine
-from django.core import mail
-from django.utils import timezone
 
-from ecandidat.applications import services
-from ecandidat.applications.enums import DocumentStatus, FileStatus
-from ecandidat.applications.models import Application, ApplicationDocument, CandidateFile
+from ecandidat.accounts.enums import StaffRole
+from ecandidat.applications import services as application_services
+from ecandidat.applications import workflow
+from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.models import Application
+from ecandidat.applications.workflow import By, FileAction
 from ecandidat.audit.models import AuditEvent
-from ecandidat.catalog.models import InstitutionSettings
-from ecandidat.dossier.models import PersonalInformation
 from ecandidat.notifications.models import OutboxEmail
-from tests.factories import ProgramFactory, UserFactory
+from ecandidat.review import services as review_services
+from tests.factories import staff_with_role
 
-from .conftest import complete_dossier, make_image, make_pdf
+from .conftest import prepared
 
 pytestmark = pytest.mark.django_db
 
 
-def upload(application, document_type, data=None, actor=None):
-    return services.upload_document(
-        application=application,
-        document_type_id=document_type.pk,
-        data=data or make_pdf(),
-        filename="file.pdf",
-        actor=actor or application.candidate,
-    )
+def _submit(application, staff):
+    return application_services.submit(application_id=application.pk, actor=application.candidate)
 
 
-def ready(application, document_types, questions):
-    upload(application, document_types["cv"])
-    upload(application, document_types["letter"], make_image())
-    services.declare_not_concerned(
-        application=application,
-        document_type_id=document_types["language"].pk,
-        actor=application.candidate,
-    )
-    services.save_answers(
-        application=application,
-        answers={
-            questions["yes_no"].pk: {"yes_no": False, "text": "", "not_concerned": False},
-            questions["text"].pk: {"yes_no": None, "text": "Data engineer", "not_concerned": False},
-        },
-        actor=application.candidate,
-    )
+def _cancel(application, staff):
+    return application_services.cancel(application_id=application.pk, actor=application.candidate)
 
 
-def codes(candidate, program):
-    return {r.code for r in services.apply_refusals(candidate, program)}
-
-
-def test_apply_creates_the_documents_and_emails(candidate, program, document_types):
-    application = services.apply(candidate=candidate, program=program, actor=candidate)
-    assert application.file_status == FileStatus.WAITING
-    assert application.documents.count() == 3
-    assert OutboxEmail.objects.filter(template="application_created").exists()
-    assert AuditEvent.objects.filter(action="application.created").exists()
-
-
-def test_apply_refusals(candidate, program, referentials):
-    incomplete = UserFactory()
-    assert {"missing_personal", "missing_address", "missing_baccalaureate"} <= codes(
-        incomplete, program
-    )
-    services.apply(candidate=candidate, program=program, actor=candidate)
-    assert "duplicate" in codes(candidate, program)
-    program.in_service = False
-    assert "out_of_service" in codes(candidate, program)
-    program.in_service = True
-    program.closes_at = timezone.now() - timedelta(seconds=1)
-    assert "closed" in codes(candidate, program)
-
-
-def test_ine_required_for_french_nationals(program, referentials):
-    french = UserFactory()
-    complete_dossier(french, nationality="FR")
-    assert "missing_ine" in codes(french, program)
-    PersonalInformation.objects.filter(user=french).update(ine="1234567890V")
-    assert "missing_ine" not in codes(french, program)
-    InstitutionSettings.objects.update_or_create(pk=1, defaults={"ine_required_for_french": False})
-    PersonalInformation.objects.filter(user=french).update(ine="")
-    assert "missing_ine" not in codes(french, program)
-
-
-def test_limits_institution_wide_and_per_centre(candidate, program):
-    InstitutionSettings.objects.update_or_create(pk=1, defaults={"max_applications": 2})
-    services.apply(candidate=candidate, program=program, actor=candidate)
-    other = ProgramFactory(
-        centre=program.centre, opens_at=program.opens_at, closes_at=program.closes_at
-    )
-    program.centre.max_applications = 1
-    program.centre.save()
-    assert "centre_limit" in codes(candidate, other)
-    elsewhere = ProgramFactory(opens_at=program.opens_at, closes_at=program.closes_at)
-    services.apply(candidate=candidate, program=elsewhere, actor=candidate)
-    third = ProgramFactory(opens_at=program.opens_at, closes_at=program.closes_at)
-    assert "limit" in codes(candidate, third)
-
-
-def test_submit_needs_everything_then_happens_once(candidate, program, document_types, questions):
-    application = services.apply(candidate=candidate, program=program, actor=candidate)
-    with pytest.raises(services.SubmitRefused) as refused:
-        services.submit(application_id=application.pk, actor=candidate)
-    assert len(refused.value.messages) == 5  # 3 documents, 2 questions
-    ready(application, document_types, questions)
-    services.submit(application_id=application.pk, actor=candidate)
-    services.submit(application_id=application.pk, actor=candidate)  # double click
-    application.refresh_from_db()
-    assert application.file_status == FileStatus.RECEIVED and application.submitted_at
-    assert AuditEvent.objects.filter(action="application.submitted").count() == 1
-    assert OutboxEmail.objects.filter(template="application_submitted").count() == 1
-    with pytest.raises(services.DocumentRefused):
-        upload(application, document_types["letter"])
-
-
-@pytest.mark.parametrize(("offset", "accepted"), [(-1, True), (1, False)])
-def test_return_deadline_edges(candidate, program, document_types, questions, offset, accepted):
-    application = services.apply(candidate=candidate, program=program, actor=candidate)
-    ready(application, document_types, questions)
-    moment = program.return_deadline + timedelta(seconds=offset)
-    if accepted:
-        services.submit(application_id=application.pk, actor=candidate, now=moment)
-        assert Application.objects.get(pk=application.pk).file_status == FileStatus.RECEIVED
-    else:
-        with pytest.raises(services.SubmitRefused):
-            services.submit(application_id=application.pk, actor=candidate, now=moment)
-        with time_machine.travel(moment), pytest.raises(services.DocumentRefused):
-            upload(application, document_types["letter"])
-
-
-def test_a_common_document_serves_every_application(candidate, program, document_types):
-    first = services.apply(candidate=candidate, program=program, actor=candidate)
-    upload(first, document_types["cv"])
-    second_program = ProgramFactory(opens_at=program.opens_at, closes_at=program.closes_at)
-    second = services.apply(candidate=candidate, program=second_program, actor=candidate)
-    cv = second.documents.get(document_type=document_types["cv"])
-    assert (
-        cv.status == DocumentStatus.SUBMITTED
-        and cv.file == first.documents.get(document_type=document_types["cv"]).file
-    )
-    assert CandidateFile.objects.count() == 1
-
-
-def test_cancelling_never_removes_a_document_another_submitted_application_uses(
-    candidate, program, document_types, questions
-):
-    """eCandidat issue #37."""
-    submitted = services.apply(candidate=candidate, program=program, actor=candidate)
-    ready(submitted, document_types, questions)
-    services.submit(application_id=submitted.pk, actor=candidate)
-    other = services.apply(
-        candidate=candidate,
-        program=ProgramFactory(opens_at=program.opens_at, closes_at=program.closes_at),
-        actor=candidate,
-    )
-    upload(other, document_types["letter"])  # unique to `other`
-    shared = submitted.documents.get(document_type=document_types["cv"]).file
-    assert other.documents.get(document_type=document_types["cv"]).file == shared
-    services.remove_document(
-        application=other, document_type_id=document_types["cv"].pk, actor=candidate
-    )
-    services.cancel(application_id=other.pk, actor=candidate)
-    assert Application.objects.get(pk=other.pk).file_status == FileStatus.CANCELLED
-    assert CandidateFile.objects.filter(pk=shared.pk).exists()
-    assert shared.file.storage.exists(shared.file.name)
-    assert (
-        ApplicationDocument.objects.get(
-            application=submitted, document_type=document_types["cv"]
-        ).file
-        == shared
-    )
-    assert CandidateFile.objects.count() == 2  # the shared CV and the submitted letter
-    assert OutboxEmail.objects.filter(template="application_cancelled").exists()
-
-
-def test_cannot_cancel_a_transmitted_application(candidate, program, document_types, questions):
-    application = services.apply(candidate=candidate, program=program, actor=candidate)
-    ready(application, document_types, questions)
-    services.submit(application_id=application.pk, actor=candidate)
-    with pytest.raises(services.DocumentRefused):
-        services.cancel(application_id=application.pk, actor=candidate)
-
-
-def test_not_concerned_only_for_conditional_documents(candidate, program, document_types):
-    application = services.apply(candidate=candidate, program=program, actor=candidate)
-    with pytest.raises(services.DocumentRefused):
-        services.declare_not_concerned(
-            application=application, document_type_id=document_types["letter"].pk, actor=candidate
+def _staff(action):
+    def run(application, staff):
+        return review_services.change_file_status(
+            application_id=application.pk, action=action, user=staff
         )
 
+    return run
 
-def test_reminder_is_sent_once(candidate, program, settings):
-    settings.APPLICATION_REMINDER_DAYS = 3
-    services.apply(candidate=candidate, program=program, actor=candidate)
-    early = program.return_deadline - timedelta(days=5)
-    assert services.send_reminders(now=early) == 0
-    due = program.return_deadline - timedelta(days=2)
-    assert services.send_reminders(now=due) == 1
-    assert services.send_reminders(now=due) == 0
-    assert OutboxEmail.objects.filter(template="application_reminder").count() == 1
-    assert len(mail.outbox) == 0  # delivered after commit, by the worker
+
+# How each action of the table is taken (creating the application is every other test's
+# set-up), with the actions one service call may take: the candidate's "Transmit" is a
+# submit from "waiting" and a resubmit from "incomplete". A new action in the table without
+# a line here fails test_every_action_is_tested.
+RUN = {
+    FileAction.SUBMIT: (_submit, {FileAction.SUBMIT, FileAction.RESUBMIT}),
+    FileAction.RESUBMIT: (_submit, {FileAction.SUBMIT, FileAction.RESUBMIT}),
+    FileAction.CANCEL: (_cancel, {FileAction.CANCEL}),
+    FileAction.MARK_COMPLETE: (_staff(FileAction.MARK_COMPLETE), {FileAction.MARK_COMPLETE}),
+    FileAction.MARK_INCOMPLETE: (
+        _staff(FileAction.MARK_INCOMPLETE),
+        {FileAction.MARK_INCOMPLETE},
+    ),
+}
+REFUSALS = (application_services.DocumentRefused, review_services.ReviewError)
+CASES = [
+    pytest.param(status, t.action, id=f"{t.action}-from-{status}")
+    for t in workflow.TRANSITIONS
+    if t.action != FileAction.APPLY
+    for status in FileStatus
+]
+
+
+def test_every_action_is_tested():
+    assert set(RUN) == set(FileAction) - {FileAction.APPLY}
+
+
+def _in_state(application, status):
+    Application.objects.filter(pk=application.pk).update(file_status=status)
+    application.refresh_from_db()
+    return application
+
+
+@pytest.mark.parametrize(("status", "action"), CASES)
+def test_the_services_follow_the_table(
+    status, action, candidate, program, document_types, questions, run_on_commit
+):
+    staff = staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
+    application = _in_state(prepared(candidate, program, document_types, questions), status)
+    service, may_take = RUN[action]
+    # The row the table gives for this call from this state, if any.
+    rows = [workflow.BY_ACTION[a] for a in may_take if status in workflow.BY_ACTION[a].sources]
+    row = rows[0] if rows else None
+    audits_before = AuditEvent.objects.count()
+    with run_on_commit():
+        try:
+            service(application, staff)
+        except REFUSALS:
+            assert row is None, f"refused although the table allows {row}"
+    application.refresh_from_db()
+    if row is not None:
+        assert application.file_status == row.target
+        assert AuditEvent.objects.filter(action=row.audit).count() == 1
+        if row.stamp:
+            assert getattr(application, row.stamp) is not None
+        if row.email:
+            assert OutboxEmail.objects.filter(template=row.email).exists()
+    else:
+        # Not in the table from this state: nothing changes, nothing is recorded.
+        assert application.file_status == status
+        assert AuditEvent.objects.count() == audits_before
+
+
+def test_the_candidate_may_edit_exactly_where_they_may_transmit():
+    for status in FileStatus:
+        expected = workflow.submission(status) is not None
+        assert (status in workflow.EDITABLE_BY_CANDIDATE) is expected
+        assert Application(file_status=status).is_editable_by_candidate is expected
+
+
+def test_properties_templates_ask_come_from_the_table():
+    for status in FileStatus:
+        application = Application(file_status=status)
+        assert application.can_be_cancelled is (
+            FileAction.CANCEL in workflow.actions_from(status, by=By.CANDIDATE)
+        )
+        assert application.staff_file_actions == workflow.actions_from(status, by=By.STAFF)
+
+
+def test_every_state_is_reachable_from_apply():
+    reached, frontier = set(), {FileStatus.WAITING}
+    while frontier:
+        status = frontier.pop()
+        reached.add(status)
+        frontier |= {workflow.BY_ACTION[a].target for a in workflow.actions_from(status)} - reached
+    assert reached == set(FileStatus)
+
+
+def test_an_action_from_a_state_not_listed_is_refused():
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.transition(FileAction.MARK_COMPLETE, FileStatus.WAITING)
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.transition("no_such_action", FileStatus.WAITING)
+
+
+def test_the_diagram_shows_every_row():
+    diagram = workflow.mermaid()
+    for t in workflow.TRANSITIONS:
+        for source in t.sources or ("[*]",):
+            assert f"{source} --> {t.target}: {t.action}" in diagram
+
+
+def test_the_architecture_page_shows_the_table_of_the_code():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    assert workflow.markdown() in page
+    assert workflow.mermaid() in page

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.applications import services
-from ecandidat.applications.enums import EDITABLE_BY_CANDIDATE, FileStatus
+from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.applications.pdf import application_pdf
 from ecandidat.catalog.enums import QuestionKind
@@ -90,7 +90,7 @@ def _questions_with_answers(application):
 
 def _detail_context(application, upload_error=None):
     decision = latest_validated(application)
-    editable = application.file_status in EDITABLE_BY_CANDIDATE
+    editable = application.is_editable_by_candidate
     return {
         "application": application,
         "decision": decision,
@@ -252,7 +252,7 @@ def submit(request, pk):
             )
         messages.success(request, _("Your application has been transmitted."))
         return redirect("candidate:application", pk=pk)
-    if application.file_status not in EDITABLE_BY_CANDIDATE:
+    if not application.is_editable_by_candidate:
         return redirect("candidate:application", pk=pk)
     return render(
         request,

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
+from ecandidat.audit.services import client_ip
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.review import decisions, services
@@ -359,12 +360,7 @@ def export(request, fmt):
         )
         return redirect("staff:bulk_job", pk=job.pk)
     rows = with_column_data(qs, columns).order_by("pk").iterator(chunk_size=500)
-    AuditEvent.objects.create(
-        actor=request.user,
-        actor_label=request.user.get_username(),
-        action="review.export",
-        data={"format": fmt, "columns": keys},
-    )
+    services.record_export(user=request.user, fmt=fmt, columns=keys, ip=client_ip(request))
     header = [str(c.label) for c in columns]
     if fmt == "csv":
         writer = CsvWriter(_Echo(), delimiter=";")  # neutralises every cell
@@ -466,11 +462,11 @@ def download(request):
     if kind not in ("zip", "pdf", "document"):
         raise Http404
     document_type = str(parse_id(request.POST.get("document_type")) or "")
-    AuditEvent.objects.create(
-        actor=request.user,
-        actor_label=request.user.get_username(),
-        action="review.download",
-        data={"kind": kind, "applications": [a.pk for a in applications]},
+    services.record_download(
+        user=request.user,
+        kind=kind,
+        application_ids=[a.pk for a in applications],
+        ip=client_ip(request),
     )
     if len(applications) > downloads.SYNC_LIMIT:
         job = services.start_file_job(

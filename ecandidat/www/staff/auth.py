@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services, tasks
 from ecandidat.accounts.models import User
+from ecandidat.audit import codes
 from ecandidat.audit.services import client_ip, record
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
 from ecandidat.www.ratelimit import limit_exceeded
@@ -64,7 +65,7 @@ def staff_login(request):
 @require_POST
 def staff_logout(request):
     if request.user.is_authenticated:
-        record("account.logout", actor=request.user, target=request.user, request=request)
+        record(codes.ACCOUNT_LOGOUT, actor=request.user, target=request.user, request=request)
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("staff:login")

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.core.jobs import ensure_jobs
 from ecandidat.core.models import JobRun, PeriodicJob
@@ -38,7 +39,7 @@ def job_action(request, pk, action):
         job.enabled = not job.enabled
         job.save(update_fields=["enabled"])
         record(
-            "job.toggled",
+            codes.JOB_TOGGLED,
             actor=request.user,
             target=job,
             data={"enabled": job.enabled},
@@ -46,7 +47,7 @@ def job_action(request, pk, action):
         )
         messages.success(request, _("Saved."))
     elif action == "run":
-        record("job.run_requested", actor=request.user, target=job, request=request)
+        record(codes.JOB_RUN_REQUESTED, actor=request.user, target=job, request=request)
         transaction.on_commit(lambda: run_periodic_job.enqueue(job.pk, request.user.get_username()))
         messages.success(request, _("The job has been queued: the worker runs it."))
     return redirect("staff:jobs")

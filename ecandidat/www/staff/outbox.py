@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ecandidat.audit import codes
 from ecandidat.audit.models import AuditEvent
 from ecandidat.audit.services import record
 from ecandidat.notifications import services as notifications
@@ -55,7 +56,7 @@ def outbox_email(request, pk):
 def outbox_resend(request, pk):
     email = get_object_or_404(OutboxEmail.objects.exclude(status=OutboxStatus.SENT), pk=pk)
     notifications.requeue(email.pk)
-    record("email.requeued", actor=request.user, target=email, request=request)
+    record(codes.EMAIL_REQUEUED, actor=request.user, target=email, request=request)
     messages.success(request, _("The email is queued again."))
     return redirect("staff:outbox_email", pk=pk)
 

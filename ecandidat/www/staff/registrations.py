@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.review import registration
 from ecandidat.www.access import staff_permission_required
@@ -33,7 +34,7 @@ def export_page(request):
         content = registration.pegase_zip(selected)
         registration.mark_exported(selected)
         record(
-            "registration.exported",
+            codes.REGISTRATION_EXPORTED,
             actor=request.user,
             data={"applications": [a.pk for a in selected], "format": "pegase"},
             request=request,
@@ -73,7 +74,7 @@ def _token_refusal(header: str) -> str | None:
 def _refuse(request, reason: str):
     # The reason and the client address only: never the header, which holds the secret.
     record(
-        "registration_api.refused",
+        codes.REGISTRATION_API_REFUSED,
         actor=request.user,
         data={"reason": reason},
         request=request,
@@ -107,6 +108,9 @@ def api(request):
         applications = applications.filter(registration_exported_at=None)
     data = registration.as_json(applications)
     record(
-        "registration.api", actor=actor, data={"client": who, "count": len(data)}, request=request
+        codes.REGISTRATION_API,
+        actor=actor,
+        data={"client": who, "count": len(data)},
+        request=request,
     )
     return JsonResponse({"registrations": data})

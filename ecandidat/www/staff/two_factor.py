@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.www.access import staff_required
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE
@@ -66,7 +67,7 @@ def setup(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 otp_login(request, device)
-                record("account.two_factor_enabled", actor=user, target=user, request=request)
+                record(codes.ACCOUNT_TWO_FACTOR_ENABLED, actor=user, target=user, request=request)
                 messages.success(request, _("Two-factor authentication is on."))
                 return redirect(_next(request))
             form.add_error("code", _("This code is not valid. Check the time of your device."))
@@ -95,8 +96,10 @@ def verify(request):
             for device in TOTPDevice.objects.filter(user=user, confirmed=True):
                 if device.verify_token(code):
                     otp_login(request, device)
-                    record("account.two_factor_verified", actor=user, target=user, request=request)
+                    record(
+                        codes.ACCOUNT_TWO_FACTOR_VERIFIED, actor=user, target=user, request=request
+                    )
                     return redirect(_next(request))
-            record("account.two_factor_failed", actor=user, target=user, request=request)
+            record(codes.ACCOUNT_TWO_FACTOR_FAILED, actor=user, target=user, request=request)
             form.add_error("code", _("This code is not valid. Check the time of your device."))
     return render(request, "staff/two_factor_verify.html", {"form": form, "next": _next(request)})

@@ -1,0 +1,183 @@
+"""What can happen to an application's file, as data: the one table a reviewer reads.
+
+Each row says from which states an action starts, the state it leaves the file in, who
+takes it, the timestamp it sets, the audit code it records and the email it sends. The
+services (``applications.services.submit`` / ``cancel``, ``review.services.change_file_status``)
+look their transition up here and refuse what the table does not list; the parametrised
+tests in ``tests/applications/test_workflow.py`` are generated from it; ``docs/architecture.md``
+shows it as a table and a Mermaid state diagram (``markdown()`` and ``mermaid()``; a test
+keeps the page equal to the code).
+
+Creating an application (``apply``, by the candidate or by staff on their behalf) is the
+row with no source state.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.audit import codes
+
+from .enums import FileStatus
+
+
+class By(models.TextChoices):
+    CANDIDATE = "candidate", _("the candidate")
+    STAFF = "staff", _("staff")
+
+
+class FileAction(models.TextChoices):
+    APPLY = "apply", _("Apply")
+    SUBMIT = "submit", _("Transmit")
+    RESUBMIT = "resubmit", _("Transmit again")
+    CANCEL = "cancel", _("Cancel")
+    MARK_COMPLETE = "mark_complete", _("Mark complete")
+    MARK_INCOMPLETE = "mark_incomplete", _("Mark incomplete")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: FileAction
+    sources: tuple[FileStatus, ...]  # empty: the application is being created
+    target: FileStatus
+    by: By
+    audit: str
+    email: str | None = None
+    stamp: str | None = None  # the timestamp field set to "now"
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        FileAction.APPLY,
+        (),
+        FileStatus.WAITING,
+        By.CANDIDATE,
+        codes.APPLICATION_CREATED,
+        "application_created",
+    ),
+    Transition(
+        FileAction.SUBMIT,
+        (FileStatus.WAITING,),
+        FileStatus.RECEIVED,
+        By.CANDIDATE,
+        codes.APPLICATION_SUBMITTED,
+        "application_submitted",
+        "submitted_at",
+    ),
+    Transition(
+        FileAction.RESUBMIT,
+        (FileStatus.INCOMPLETE,),
+        FileStatus.RECEIVED,
+        By.CANDIDATE,
+        codes.APPLICATION_SUBMITTED,
+        "application_submitted",
+        "submitted_at",
+    ),
+    Transition(
+        FileAction.CANCEL,
+        (FileStatus.WAITING,),
+        FileStatus.CANCELLED,
+        By.CANDIDATE,
+        codes.APPLICATION_CANCELLED,
+        "application_cancelled",
+        "cancelled_at",
+    ),
+    Transition(
+        FileAction.MARK_COMPLETE,
+        (FileStatus.RECEIVED,),
+        FileStatus.COMPLETE,
+        By.STAFF,
+        codes.APPLICATION_FILE_STATUS,
+    ),
+    Transition(
+        FileAction.MARK_INCOMPLETE,
+        (FileStatus.RECEIVED, FileStatus.COMPLETE),
+        FileStatus.INCOMPLETE,
+        By.STAFF,
+        codes.APPLICATION_FILE_STATUS,
+        "application_incomplete",
+    ),
+)
+
+BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+
+class TransitionRefused(Exception):
+    def __init__(self, action: str, status: str):
+        self.action, self.status = action, status
+        super().__init__(f"{action} is not possible from {status!r}")
+
+
+def transition(action: str, status: str) -> Transition:
+    """The row for ``action`` taken from ``status``; ``TransitionRefused`` when none."""
+    found = BY_ACTION.get(action)  # type: ignore[call-overload]
+    if found is None or status not in found.sources:
+        raise TransitionRefused(action, status)
+    return found
+
+
+def submission(status: str) -> Transition | None:
+    """The candidate's transmit row from ``status`` (submit or resubmit), or None when the
+    file is no longer theirs to transmit."""
+    for action in (FileAction.SUBMIT, FileAction.RESUBMIT):
+        if status in BY_ACTION[action].sources:
+            return BY_ACTION[action]
+    return None
+
+
+def apply_transition(application, move: Transition, *, now=None, **fields) -> bool:
+    """Move ``application`` along ``move`` with one conditional UPDATE (on the state it was
+    read in, so a concurrent move makes this one change nothing), set the row's timestamp
+    and ``fields``, and refresh it. False when another request moved it first."""
+    values = {"file_status": move.target, **fields}
+    if move.stamp:
+        values[move.stamp] = now
+    previous = application.file_status
+    if previous not in move.sources:
+        raise TransitionRefused(move.action, previous)
+    rows = type(application).objects.filter(pk=application.pk, file_status=previous)
+    updated = rows.update(**values)
+    if updated != 1:
+        return False
+    application.refresh_from_db()
+    return True
+
+
+def actions_from(status: str, *, by: By | None = None) -> list[FileAction]:
+    return [t.action for t in TRANSITIONS if status in t.sources and (by is None or t.by == by)]
+
+
+def sources_of(*actions: FileAction) -> tuple[FileStatus, ...]:
+    """The states any of ``actions`` starts from, in FileStatus order."""
+    starts = {s for a in actions for s in BY_ACTION[a].sources}
+    return tuple(s for s in FileStatus if s in starts)
+
+
+# The candidate edits documents and answers while they may still transmit.
+EDITABLE_BY_CANDIDATE = sources_of(FileAction.SUBMIT, FileAction.RESUBMIT)
+STAFF_ACTIONS = tuple(t.action for t in TRANSITIONS if t.by == By.STAFF)
+
+
+def mermaid() -> str:
+    """The table as a Mermaid state diagram (docs/architecture.md)."""
+    lines = ["stateDiagram-v2"]
+    for t in TRANSITIONS:
+        for source in t.sources or ("[*]",):
+            lines.append(f"    {source} --> {t.target}: {t.action} ({t.by})")
+    return "\n".join(lines)
+
+
+def markdown() -> str:
+    """The table as Markdown (docs/architecture.md)."""
+    lines = [
+        "| action | from | to | by | sets | audit code | email |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for t in TRANSITIONS:
+        lines.append(
+            f"| `{t.action}` | {', '.join(f'`{s}`' for s in t.sources) or '(new)'} "
+            f"| `{t.target}` | {t.by} | {f'`{t.stamp}`' if t.stamp else ''} "
+            f"| `{t.audit}` | {f'`{t.email}`' if t.email else ''} |"
+        )
+    return "\n".join(lines)
