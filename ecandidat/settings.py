@@ -7,6 +7,8 @@ Production must set ``SECRET_KEY``, ``DEBUG=false`` and ``ALLOWED_HOSTS``; ``che
 is run by CI with such an environment.
 """
 
+import os
+import sys
 from pathlib import Path
 
 import environ
@@ -144,6 +146,10 @@ TEMPLATES = [
 # Widgets may use the project's templates (e.g. widgets/datalist_input.html).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+# Serving pages (gunicorn, runserver, the test suite), as opposed to a management command.
+_argv = [os.path.basename(arg) for arg in sys.argv[:2]]
+WEB_PROCESS = not (_argv[:1] == ["manage.py"] and _argv[1:] != ["runserver"])
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ecandidat.sqlite3'}")
 }
@@ -159,6 +165,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A web request never waits on one statement longer than this: a runaway query answers
+    # an error page instead of holding a worker and a connection. The worker, the scheduler
+    # and other management commands (exports, migrations, purges) are not bounded.
+    if WEB_PROCESS and (timeout_ms := env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={timeout_ms}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -310,11 +323,27 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# Every module logs through its own named logger (logging.getLogger(__name__)). Production
+# writes one JSON object per line (for the log collector), the demo readable lines;
+# LOG_FORMAT overrides either.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django_tasks": {"level": "WARNING"}},
 }

@@ -73,6 +73,7 @@ REGISTRATION_EXPORTED = "registration.exported"
 
 REGISTRATION_API_REFUSED = "registration_api.refused"
 
+REVIEW_BULK_FAILED = "review.bulk_failed"
 REVIEW_BULK_FINISHED = "review.bulk_finished"
 REVIEW_BULK_STARTED = "review.bulk_started"
 REVIEW_DOWNLOAD = "review.download"

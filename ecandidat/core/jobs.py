@@ -1,6 +1,7 @@
 """The periodic jobs, their default schedule, and how one run happens."""
 
 import io
+import logging
 import traceback
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ JOBS = {
     "account purge": ("purge_inactive_accounts", 24 * 60),
     "retention purge": ("purge_archived_campaigns", 24 * 60),
 }
+logger = logging.getLogger(__name__)
 # A run older than this is considered dead (worker killed) and its lock is taken over.
 STALE_AFTER = timedelta(hours=2)
 
@@ -53,16 +55,32 @@ def run_job(job: PeriodicJob, *, triggered_by: str = "scheduler", now=None) -> J
         call_command(job.command, stdout=out, stderr=out)
         run.status = JobRun.Status.SUCCESS
     except Exception:
+        # In the run's log (the staff jobs screen) and in the application log (alerting).
         out.write(traceback.format_exc())
         run.status = JobRun.Status.FAILED
+        logger.exception("periodic job %r (%s) failed", job.name, job.command)
     finished = timezone.now()
     run.finished_at = finished
     run.log = out.getvalue()[-20_000:]
     run.save(update_fields=["status", "finished_at", "log"])
     PeriodicJob.objects.filter(pk=job.pk).update(
-        running_since=None, next_run_at=finished + timedelta(minutes=job.interval_minutes)
+        running_since=None, next_run_at=next_slot(job, finished)
     )
     return run
+
+
+def next_slot(job: PeriodicJob, after):
+    """The job's next run: its planned time plus whole intervals, the first one after
+    ``after``. A daily job planned at 02:00 stays at 02:00 however long a run takes or
+    however late the scheduler was; a job never planned starts from ``after``."""
+    interval = timedelta(minutes=job.interval_minutes)
+    planned = job.next_run_at
+    if planned is None:
+        return after + interval
+    if planned > after:
+        return planned
+    missed = (after - planned) // interval + 1
+    return planned + missed * interval
 
 
 def run_due(now=None) -> list[JobRun]:

@@ -95,6 +95,7 @@ class BulkJob(models.Model):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=30)
@@ -106,13 +107,38 @@ class BulkJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why a failed job stopped, as shown to the person who started it (the traceback is in
+    # the log, under the job's number).
+    error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("bulk action")
         verbose_name_plural = _("bulk actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "done", "failed"]),
+                name="bulkjob_status_valid",
+            ),
+            # Finished exactly when done or failed; an error only on a failed job.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status__in=["done", "failed"], finished_at__isnull=False)
+                    | models.Q(status__in=["queued", "running"], finished_at__isnull=True)
+                ),
+                name="bulkjob_finished_when_over",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="failed") | models.Q(error=""),
+                name="bulkjob_error_only_when_failed",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.action} ×{len(self.application_ids)}"
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
     def total(self) -> int:

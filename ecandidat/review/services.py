@@ -2,6 +2,8 @@
 notes, tags and personal deadlines. Every action is audited; the candidate is emailed when
 something is asked of them."""
 
+import logging
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +30,7 @@ class ReviewError(Exception):
 UNDER_REVIEW = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
 
 # The file-status transitions staff may make: action → (allowed sources, target).
+logger = logging.getLogger(__name__)
 # The file-status actions staff take (applications.workflow is the table).
 STAFF_TRANSITIONS = workflow.STAFF_ACTIONS
 
@@ -280,17 +283,50 @@ def start_bulk_job(*, user, action: str, application_ids: list[int], params: dic
 
 
 def run_bulk(job_id: int) -> None:
-    """Apply the job's action to each application in its own transaction, recording what
-    succeeded and what was refused (with the reason), and the progress as it goes."""
+    """Run a bulk job. An unexpected error stops it as FAILED, with a message for the person
+    who started it and the traceback in the log, instead of "In progress…" forever; what
+    was done before the error stays done (each application is its own transaction)."""
+    from .models import BulkJob
+
+    job = BulkJob.objects.select_related("user").get(pk=job_id)
+    if job.is_over:
+        return
+    job.status = BulkJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    try:
+        _run_job(job)
+    except Exception as exc:
+        logger.exception("bulk job %s (%s) failed", job.pk, job.action)
+        with translation.override(job.user.preferred_language):
+            message = str(
+                _(
+                    "The job stopped on an unexpected error (%(error)s) after %(done)d of "
+                    "%(total)d. What was done is kept. Start it again, or give the job "
+                    "number %(job)s to the platform's administrators."
+                )
+                % {
+                    "error": type(exc).__name__,
+                    "done": job.done,
+                    "total": job.total,
+                    "job": job.pk,
+                }
+            )
+        BulkJob.objects.filter(pk=job.pk).update(
+            status=BulkJob.Status.FAILED, finished_at=timezone.now(), error=message
+        )
+        record(
+            codes.REVIEW_BULK_FAILED,
+            actor=job.user,
+            target=job,
+            data={"error": type(exc).__name__, "done": job.done},
+        )
+
+
+def _run_job(job) -> None:
     from ecandidat.catalog.models import Program
 
     from .models import BulkJob
 
-    job = BulkJob.objects.select_related("user").get(pk=job_id)
-    if job.status == BulkJob.Status.DONE:
-        return
-    job.status = BulkJob.Status.RUNNING
-    job.save(update_fields=["status"])
     if job.action.startswith("export_"):
         _run_export(job)
         return

@@ -1,6 +1,9 @@
+import logging
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
@@ -34,10 +37,47 @@ def test_a_running_job_is_not_started_twice():
 
 
 @pytest.mark.django_db
-def test_failed_job_is_recorded():
+def test_failed_job_is_recorded_and_logged(caplog):
     job = PeriodicJob.objects.create(name="broken", command="no_such_command", interval_minutes=1)
-    run = jobs.run_job(job)
+    with caplog.at_level(logging.ERROR, logger="ecandidat.core.jobs"):
+        run = jobs.run_job(job)
     assert run.status == JobRun.Status.FAILED and "Unknown command" in run.log
+    [entry] = [r for r in caplog.records if r.name == "ecandidat.core.jobs"]
+    assert "broken" in entry.getMessage() and entry.exc_info is not None
+
+
+def _daily(planned):
+    return PeriodicJob(name="daily", command="x", interval_minutes=24 * 60, next_run_at=planned)
+
+
+def test_a_daily_job_keeps_its_wall_clock_time():
+    two_am = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    # A run that took 40 minutes is next planned at 02:00 the next day, not 02:40.
+    assert jobs.next_slot(_daily(two_am), two_am + timedelta(minutes=40)) == two_am + timedelta(
+        days=1
+    )
+    # The scheduler was down for three days and a half: the next 02:00 after now.
+    late = two_am + timedelta(days=3, hours=12)
+    assert jobs.next_slot(_daily(two_am), late) == two_am + timedelta(days=4)
+    # A manual run before the planned time leaves the plan alone.
+    assert jobs.next_slot(_daily(two_am), two_am - timedelta(hours=5)) == two_am
+    # Never planned: one interval from now.
+    assert jobs.next_slot(_daily(None), two_am) == two_am + timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_the_schedule_does_not_drift_over_runs():
+    job = PeriodicJob.objects.create(
+        name="no-op", command="check", interval_minutes=60, next_run_at=timezone.now()
+    )
+    planned = job.next_run_at
+    for hour in range(1, 4):
+        # Each run starts 7 minutes late and ends 7 minutes later still.
+        with time_machine.travel(planned + timedelta(hours=hour - 1, minutes=14), tick=False):
+            job.refresh_from_db()
+            jobs.run_job(job, now=planned + timedelta(hours=hour - 1, minutes=7))
+        job.refresh_from_db()
+        assert job.next_run_at == planned + timedelta(hours=hour)
 
 
 @pytest.mark.postgres

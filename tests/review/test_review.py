@@ -16,7 +16,7 @@ from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review import services
 from ecandidat.review.models import BulkJob, Tag
-from tests.applications.conftest import make_pdf, prepared
+from tests.applications.conftest import complete_dossier, make_pdf, prepared
 from tests.factories import CentreFactory, UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
@@ -498,3 +498,46 @@ def test_the_list_highlights_applications_still_undecided_after_the_set_delay(
         a.pk: a.pk == application.pk for a, _values, _overdue in rows
     }
     assert len(rows) == 3
+
+
+def test_a_bulk_job_that_breaks_says_so_to_its_author(
+    client, application, manager, program, document_types, questions, monkeypatch, caplog
+):
+    """An unexpected error stops the job as failed, shown on its page in the author's
+    language and logged with the traceback; the applications done before it stay done."""
+    other = UserFactory()
+    complete_dossier(other)
+    second = submitted(other, program, document_types, questions)
+    calls = []
+
+    def breaks_on_the_second(**kwargs):
+        calls.append(kwargs["application_id"])
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(**kwargs)
+
+    original = services.change_file_status
+    monkeypatch.setattr(services, "change_file_status", breaks_on_the_second)
+    job = services.start_bulk_job(
+        user=manager,
+        action="mark_complete",
+        application_ids=[application.pk, second.pk],
+        params={},
+    )
+    with caplog.at_level("ERROR", logger="ecandidat.review.services"):
+        services.run_bulk(job.pk)
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED and job.finished_at is not None
+    assert job.succeeded == [application.pk] and job.done == 1
+    assert "RuntimeError" in job.error and str(job.pk) in job.error
+    assert any(r.exc_info and str(job.pk) in r.getMessage() for r in caplog.records)
+    assert AuditEvent.objects.filter(action="review.bulk_failed").exists()
+    application.refresh_from_db()
+    assert application.file_status == FileStatus.COMPLETE  # kept
+    client.force_login(manager)
+    page = client.get(reverse("staff:bulk_job", args=[job.pk]), headers={"HX-Request": "true"})
+    html = page.content.decode()
+    assert "unexpected error" in html and "hx-trigger" not in html  # no more polling
+    services.run_bulk(job.pk)  # a failed job is not run again by a late retry
+    job.refresh_from_db()
+    assert job.status == BulkJob.Status.FAILED and len(calls) == 2
