@@ -87,3 +87,21 @@ def staff_with_role(role, *, centre=None, commission=None, **kwargs):
     user = UserFactory(staff=True, **kwargs)
     RoleAssignment.objects.create(user=user, role=role, centre=centre, commission=commission)
     return user
+
+
+def put_in_state(application, status):
+    """Move an application straight to ``status`` for a test, with the timestamps the
+    database requires of that state (submitted_at once transmitted, cancelled_at)."""
+    from django.utils import timezone
+
+    from ecandidat.applications.enums import SUBMITTED_STATUSES, FileStatus
+    from ecandidat.applications.models import Application
+
+    now = timezone.now()
+    Application.objects.filter(pk=application.pk).update(
+        file_status=status,
+        submitted_at=now if status in SUBMITTED_STATUSES else None,
+        cancelled_at=now if status == FileStatus.CANCELLED else None,
+    )
+    application.refresh_from_db()
+    return application

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.notifications import link_secrets
+from ecandidat.notifications.links import absolute_url
 from ecandidat.notifications.services import send_email
 
 from .dossier_numbers import allocate_dossier_number
@@ -30,10 +30,6 @@ class AccountError(Exception):
 
 def normalize_email(email: str) -> str:
     return BaseUserManager.normalize_email(email.strip())
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def _email_context(user: User, **extra) -> dict:
@@ -77,7 +73,7 @@ def issue_token(user: User, purpose: str, lifetime: timedelta, data: dict | None
 
 def secret_link(viewname: str) -> str:
     """The absolute URL of a link page, with the placeholder where the secret goes."""
-    return absolute_url(reverse(viewname, args=[link_secrets.PLACEHOLDER]))
+    return absolute_url(viewname, link_secrets.PLACEHOLDER)
 
 
 def find_usable_token(raw: str, purpose: str) -> AccountToken | None:
@@ -142,7 +138,7 @@ def _send_activation(user: User, key: str) -> None:
 
 
 def _lost_link() -> str:
-    return absolute_url(reverse("public:identification_lost"))
+    return absolute_url("public:identification_lost")
 
 
 @transaction.atomic

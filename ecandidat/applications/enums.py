@@ -19,6 +19,20 @@ ACTIVE_STATUSES = (
 )
 
 
+# States that follow a transmission: the file has a submitted_at (a database constraint).
+SUBMITTED_STATUSES = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
+
+
+class CandidateAnswer(models.TextChoices):
+    """The candidate's answer to a validated favourable decision ("" until they answer)."""
+
+    CONFIRMED = "confirmed", _("Confirmed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+NO_ANSWER = ""
+
+
 class DocumentStatus(models.TextChoices):
     MISSING = "missing", _("Missing")
     SUBMITTED = "submitted", _("Uploaded")

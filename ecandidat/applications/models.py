@@ -17,10 +17,19 @@ from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.scope import scope_of
 from ecandidat.catalog.access import decision_program_filter
+from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
 
 from . import workflow
-from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
+from .enums import (
+    ACTIVE_STATUSES,
+    NO_ANSWER,
+    SUBMITTED_STATUSES,
+    CandidateAnswer,
+    DocumentStatus,
+    FileStatus,
+    ScanStatus,
+)
 
 
 def opaque_key(instance, filename):
@@ -84,7 +93,7 @@ class Application(models.Model):
     file_status = models.CharField(
         _("file status"), max_length=12, choices=FileStatus.choices, default=FileStatus.WAITING
     )
-    treatment = models.CharField(_("treatment"), max_length=12)
+    treatment = models.CharField(_("treatment"), max_length=12, choices=Treatment.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -104,7 +113,7 @@ class Application(models.Model):
         _("candidate's answer"),
         max_length=10,
         blank=True,
-        choices=[("confirmed", _("Confirmed")), ("withdrawn", _("Withdrawn"))],
+        choices=CandidateAnswer.choices,
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True)
@@ -125,6 +134,29 @@ class Application(models.Model):
                 fields=["candidate", "program", "campaign"],
                 condition=~Q(file_status=FileStatus.CANCELLED),
                 name="applications_one_active_per_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(treatment__in=Treatment.values), name="applications_treatment_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(answer__in=[NO_ANSWER, *CandidateAnswer.values]),
+                name="applications_answer_valid",
+            ),
+            # Timestamps tied to states: transmitted files have their time, others have none.
+            models.CheckConstraint(
+                condition=Q(file_status__in=SUBMITTED_STATUSES, submitted_at__isnull=False)
+                | (~Q(file_status__in=SUBMITTED_STATUSES) & Q(submitted_at__isnull=True)),
+                name="applications_submitted_at_when_transmitted",
+            ),
+            models.CheckConstraint(
+                condition=Q(file_status=FileStatus.CANCELLED, cancelled_at__isnull=False)
+                | (~Q(file_status=FileStatus.CANCELLED) & Q(cancelled_at__isnull=True)),
+                name="applications_cancelled_at_when_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer=NO_ANSWER, answered_at__isnull=True)
+                | (~Q(answer=NO_ANSWER) & Q(answered_at__isnull=False)),
+                name="applications_answered_at_when_answered",
             ),
             models.CheckConstraint(
                 condition=Q(file_status__in=FileStatus.values), name="applications_status_valid"

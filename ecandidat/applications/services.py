@@ -13,7 +13,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.models import User
@@ -30,9 +29,9 @@ from ecandidat.dossier.models import PersonalInformation
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.files import antivirus
 from ecandidat.files.uploads import UploadRefused, check_upload, safe_stem
-from ecandidat.notifications.services import send_email
 
 from . import workflow
+from .emails import email_candidate, local_datetime
 from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
 from .models import Answer, Application, ApplicationDocument, CandidateFile
 
@@ -47,32 +46,6 @@ class ApplicationRefused(Exception):
     def __init__(self, reasons: list[Reason]):
         super().__init__("; ".join(str(r.message) for r in reasons))
         self.reasons = reasons
-
-
-def _local(moment) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
-
-
-def _email(application: Application, key: str, **extra) -> None:
-    candidate = application.candidate
-    with translation.override(candidate.preferred_language):
-        context = {
-            "first_name": candidate.first_name,
-            "last_name": candidate.last_name,
-            "dossier_number": candidate.dossier_number,
-            "program": application.program.label,
-            "return_deadline": _local(application.return_deadline),
-            "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
-            **extra,
-        }
-    send_email(
-        key,
-        to=candidate.email,
-        user=candidate,
-        language=candidate.preferred_language,
-        context=context,
-        about=application,
-    )
 
 
 # --- applying -----------------------------------------------------------------------------
@@ -112,7 +85,10 @@ def apply_refusals(candidate: User, program: Program, now=None) -> list[Reason]:
             Reason(
                 "closed",
                 _("Applications to this program are open from %(start)s to %(end)s (Paris time).")
-                % {"start": _local(program.opens_at), "end": _local(program.closes_at)},
+                % {
+                    "start": local_datetime(program.opens_at),
+                    "end": local_datetime(program.closes_at),
+                },
             )
         )
     active = Application.objects.active().filter(candidate=candidate, campaign=campaign)
@@ -174,7 +150,7 @@ def apply(*, candidate: User, program: Program, actor, request=None) -> Applicat
         data={"program": program.code},
         request=request,
     )
-    _email(application, "application_created")
+    email_candidate(application, "application_created")
     return application
 
 
@@ -469,7 +445,7 @@ def submit(*, application_id: int, actor, request=None, now=None) -> Application
             (d.document_type.label, d.get_status_display())
             for d in application.documents.select_related("document_type")
         ]
-        _email(application, move.email, documents=documents)
+        email_candidate(application, move.email, documents=documents)
     return application
 
 
@@ -493,7 +469,7 @@ def cancel(*, application_id: int, actor, request=None) -> Application:
     application.documents.all().delete()
     _release(files)  # only files no other application uses
     record(move.audit, actor=actor, target=application, request=request)
-    _email(application, move.email)
+    email_candidate(application, move.email)
     return application
 
 
@@ -519,7 +495,7 @@ def send_reminders(now=None) -> int:
                 reminder_sent_at=now
             ):
                 record(codes.APPLICATION_REMINDER_SENT, target=application)
-                _email(application, "application_reminder")
+                email_candidate(application, "application_reminder")
                 count += 1
     return count
 
@@ -573,5 +549,5 @@ def _quarantine(file_id: int, signature: str) -> None:
             target=application,
             data={"signature": signature, "document_type": document.document_type_id},
         )
-        _email(application, "document_refused", document=label, comment=comment)
+        email_candidate(application, "document_refused", document=label, comment=comment)
     _release([candidate_file])

@@ -4,10 +4,11 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.enums import CandidateAnswer, FileStatus
+from ecandidat.catalog.enums import Treatment
 
 from .decisions import latest_validated_subquery
-from .enums import CandidateAnswer, DecisionKind
+from .enums import DecisionKind
 
 GROUPS = {
     "program": ("program_id", "program__label_fr", "program__capacity"),
@@ -26,7 +27,7 @@ def counts_by(applications, group: str) -> list[dict]:
         "pk", filter=Q(treatment="controlled") & ~Q(file_status=FileStatus.CANCELLED)
     )
     annotations["direct"] = Count(
-        "pk", filter=Q(treatment="direct") & ~Q(file_status=FileStatus.CANCELLED)
+        "pk", filter=Q(treatment=Treatment.DIRECT) & ~Q(file_status=FileStatus.CANCELLED)
     )
     for kind in DecisionKind.values:
         annotations[f"kind_{kind}"] = Count("pk", filter=Q(latest_kind=kind))

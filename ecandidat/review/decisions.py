@@ -14,14 +14,16 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.emails import candidate_link, email_candidate, staff_link
+from ecandidat.applications.enums import NO_ANSWER, CandidateAnswer, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Program
 from ecandidat.notifications.services import send_email
 
-from .enums import CandidateAnswer, DecisionKind
+from .enums import DecisionKind, DecisionOrigin
 from .models import Decision, DecisionReason, DecisionType
 
 __all__ = ["Decision", "DecisionReason", "DecisionType"]
@@ -179,7 +181,7 @@ def _email_decision(application, decision: Decision) -> None:
             "kind": decision.decision_type.kind,
             "reason": str(decision.reason) if decision.reason_id else "",
             "custom_body": body,
-            "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
+            "link": candidate_link(application),
         },
         attachment=f"letter:{decision.pk}"
         if application.program.commission.attach_letters
@@ -193,6 +195,18 @@ def _email_decision(application, decision: Decision) -> None:
 def validate_decision(*, decision_id: int, user, request=None, now=None) -> Decision:
     """Publish an entered decision. Idempotent: validating twice changes nothing."""
     now = now or timezone.now()
+    # A favourable decision takes a place: the program is locked first, as promotion from
+    # the complementary list locks it, so places are counted one transaction at a time.
+    # (The application query below locks the program too, FOR UPDATE covering joined rows,
+    # but only after the application: promotion, holding the program, then waits for the
+    # application its new decision points to, and the two would deadlock.)
+    program_id, kind = (
+        Decision.objects.filter(pk=decision_id)
+        .values_list("application__program_id", "decision_type__kind")
+        .get()
+    )
+    if kind == DecisionKind.FAVOURABLE:
+        list(Program.objects.select_for_update().filter(pk=program_id).values_list("pk"))
     decision = (
         Decision.objects.select_for_update().select_related("decision_type").get(pk=decision_id)
     )
@@ -211,7 +225,7 @@ def validate_decision(*, decision_id: int, user, request=None, now=None) -> Deci
     fields = ["confirmation_deadline"]
     if decision.decision_type.kind == DecisionKind.FAVOURABLE:
         application.confirmation_deadline = _deadline_for(
-            application, now, promoted=decision.automatic == "promotion"
+            application, now, promoted=decision.automatic == DecisionOrigin.PROMOTION
         )
     else:
         application.confirmation_deadline = None
@@ -260,7 +274,7 @@ def _alert_commission(application, key: str) -> None:
             "dossier_number": application.candidate.dossier_number,
             "last_name": application.candidate.last_name,
             "first_name": application.candidate.first_name,
-            "link": settings.SITE_URL + f"/staff/applications/{application.pk}/",
+            "link": staff_link(application),
         },
         about=application,
     )
@@ -301,21 +315,7 @@ def answer(*, application_id: int, value: str, user, reason: str = "", request=N
             data={"automatic": user is None},
             request=request,
         )
-        send_email(
-            f"application_{value}",
-            to=application.candidate.email,
-            user=application.candidate,
-            language=application.candidate.preferred_language,
-            context={
-                "first_name": application.candidate.first_name,
-                "last_name": application.candidate.last_name,
-                "dossier_number": application.candidate.dossier_number,
-                "program": application.program.label,
-                "automatic": user is None,
-                "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
-            },
-            about=application,
-        )
+        email_candidate(application, f"application_{value}", automatic=user is None)
         _alert_commission(
             application,
             "commission_confirmation"
@@ -354,7 +354,7 @@ def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application 
         application=OuterRef("pk"), validated_at__isnull=True
     )
     candidate_application = (
-        Application.objects.filter(program_id=program_id, campaign_id=campaign_id, answer="")
+        Application.objects.filter(program_id=program_id, campaign_id=campaign_id, answer=NO_ANSWER)
         .exclude(file_status=FileStatus.CANCELLED)
         .annotate(
             latest_kind=latest_validated_subquery("decision_type__kind"),
@@ -372,7 +372,7 @@ def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application 
         application=candidate_application,
         decision_type=favourable,
         comment="",
-        automatic="promotion",
+        automatic=DecisionOrigin.PROMOTION,
         entered_by=None,
     )
     record(
@@ -391,7 +391,7 @@ def real_rank(application, decision: Decision) -> int | None:
         return None
     ahead = (
         Application.objects.filter(
-            program_id=application.program_id, campaign_id=application.campaign_id, answer=""
+            program_id=application.program_id, campaign_id=application.campaign_id, answer=NO_ANSWER
         )
         .exclude(file_status=FileStatus.CANCELLED)
         .exclude(pk=application.pk)
@@ -409,7 +409,7 @@ def auto_withdraw(now=None) -> int:
     """Periodic job: favourable offers not confirmed by their deadline are withdrawn."""
     now = now or timezone.now()
     expired = (
-        Application.objects.filter(answer="", confirmation_deadline__lt=now)
+        Application.objects.filter(answer=NO_ANSWER, confirmation_deadline__lt=now)
         .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
         .filter(latest_kind=DecisionKind.FAVOURABLE)
         .values_list("pk", flat=True)
@@ -432,7 +432,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
     days = settings.CONFIRMATION_REMINDER_DAYS if days is None else days
     due = (
         Application.objects.filter(
-            answer="",
+            answer=NO_ANSWER,
             confirmation_reminder_sent_at__isnull=True,
             confirmation_deadline__gt=now,
             confirmation_deadline__lte=now + timedelta(days=days),
@@ -451,21 +451,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
                 deadline = date_format(
                     timezone.localtime(application.confirmation_deadline), "DATETIME_FORMAT"
                 )
-            send_email(
-                "confirmation_reminder",
-                to=candidate.email,
-                user=candidate,
-                language=candidate.preferred_language,
-                context={
-                    "first_name": candidate.first_name,
-                    "last_name": candidate.last_name,
-                    "dossier_number": candidate.dossier_number,
-                    "program": application.program.label,
-                    "deadline": deadline,
-                    "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
-                },
-                about=application,
-            )
+            email_candidate(application, "confirmation_reminder", deadline=deadline)
             record(codes.APPLICATION_CONFIRMATION_REMINDER, target=application)
             count += 1
     return count
@@ -475,7 +461,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
 def validate_direct_access(*, application_id: int, user, request=None) -> Decision:
     """Direct access (accès de droit): a validated favourable decision at once."""
     application = Application.objects.select_for_update().get(pk=application_id)
-    if application.treatment != "direct":
+    if application.treatment != Treatment.DIRECT:
         raise DecisionError(_("Set the treatment to direct access first."))
     decision = enter_decision(
         application_id=application.pk,
@@ -483,6 +469,6 @@ def validate_direct_access(*, application_id: int, user, request=None) -> Decisi
         user=user,
         request=request,
     )
-    decision.automatic = "direct_access"
+    decision.automatic = DecisionOrigin.DIRECT_ACCESS
     decision.save(update_fields=["automatic"])
     return validate_decision(decision_id=decision.pk, user=user, request=request)

@@ -10,6 +10,9 @@ class DecisionKind(models.TextChoices):
     PRESELECTION = "preselection", _("Preselection")
 
 
-class CandidateAnswer(models.TextChoices):
-    CONFIRMED = "confirmed", _("Confirmed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+class DecisionOrigin(models.TextChoices):
+    """Who entered a decision: a person, or the platform on its own."""
+
+    STAFF = "", _("Entered by staff")
+    PROMOTION = "promotion", _("Promotion from the complementary list")
+    DIRECT_ACCESS = "direct_access", _("Direct access")

@@ -8,7 +8,7 @@ from ecandidat.accounts.scope import scope_of
 from ecandidat.applications.models import Application
 from ecandidat.catalog.models import Centre
 
-from .enums import DecisionKind
+from .enums import DecisionKind, DecisionOrigin
 
 
 class CentreOwnedQuerySet(models.QuerySet):
@@ -246,7 +246,9 @@ class Decision(models.Model):
     )
     validated_at = models.DateTimeField(null=True, blank=True)
     publish_at = models.DateTimeField(_("publication scheduled at"), null=True, blank=True)
-    automatic = models.CharField(max_length=20, blank=True)  # "promotion", "direct_access"…
+    automatic = models.CharField(
+        max_length=20, blank=True, choices=DecisionOrigin.choices, default=DecisionOrigin.STAFF
+    )
 
     objects = DecisionQuerySet.as_manager()
 
@@ -254,6 +256,18 @@ class Decision(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         ordering = ["-entered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(automatic__in=DecisionOrigin.values),
+                name="review_decision_origin_valid",
+            ),
+            # Validated by someone exactly when validated (or by the platform: no one).
+            models.CheckConstraint(
+                condition=models.Q(validated_at__isnull=False)
+                | models.Q(validated_by__isnull=True),
+                name="review_decision_validator_only_when_validated",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.application_id}: {self.decision_type_id}"

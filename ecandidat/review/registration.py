@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.applications.models import Application
 
-from .enums import CandidateAnswer
 from .exports import CsvWriter
 from .models import Decision
 

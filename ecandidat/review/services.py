@@ -4,19 +4,17 @@ something is asked of them."""
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications import workflow
+from ecandidat.applications.emails import email_candidate
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application, ApplicationDocument
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
-from ecandidat.notifications.services import send_email
 
 from .models import Note, Tag
 
@@ -33,32 +31,6 @@ UNDER_REVIEW = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
 logger = logging.getLogger(__name__)
 # The file-status actions staff take (applications.workflow is the table).
 STAFF_TRANSITIONS = workflow.STAFF_ACTIONS
-
-
-def _email_candidate(application: Application, key: str, **extra) -> None:
-    candidate = application.candidate
-    language = candidate.preferred_language
-    with translation.override(language):
-        deadline = application.return_deadline
-        context = {
-            "first_name": candidate.first_name,
-            "last_name": candidate.last_name,
-            "dossier_number": candidate.dossier_number,
-            "program": application.program.label,
-            "return_deadline": date_format(timezone.localtime(deadline), "DATETIME_FORMAT")
-            if deadline
-            else "",
-            "link": settings.SITE_URL + f"/candidate/applications/{application.pk}/",
-            **extra,
-        }
-    send_email(
-        key,
-        to=candidate.email,
-        user=candidate,
-        language=language,
-        context=context,
-        about=application,
-    )
 
 
 @transaction.atomic
@@ -98,7 +70,7 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
     if status == DocumentStatus.REFUSED:
         with translation.override(application.candidate.preferred_language):
             label = str(document.document_type.label)
-        _email_candidate(application, "document_refused", document=label, comment=document.comment)
+        email_candidate(application, "document_refused", document=label, comment=document.comment)
     return document
 
 
@@ -138,7 +110,7 @@ def change_file_status(*, application_id: int, action: str, user, deadline=None,
                 for d in application.documents.select_related("document_type")
                 if d.status in (DocumentStatus.REFUSED, DocumentStatus.MISSING)
             ]
-        _email_candidate(application, move.email, documents=documents)
+        email_candidate(application, move.email, documents=documents)
     return application
 
 

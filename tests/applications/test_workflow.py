@@ -14,7 +14,7 @@ from ecandidat.applications.workflow import By, FileAction
 from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review import services as review_services
-from tests.factories import staff_with_role
+from tests.factories import put_in_state, staff_with_role
 
 from .conftest import prepared
 
@@ -66,9 +66,7 @@ def test_every_action_is_tested():
 
 
 def _in_state(application, status):
-    Application.objects.filter(pk=application.pk).update(file_status=status)
-    application.refresh_from_db()
-    return application
+    return put_in_state(application, status)
 
 
 @pytest.mark.parametrize(("status", "action"), CASES)

@@ -4,13 +4,13 @@ import pytest
 from django.utils import timezone
 
 from ecandidat.accounts.enums import StaffRole
-from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.enums import CandidateAnswer, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.notifications.services import render_email
 from ecandidat.review import decisions
-from ecandidat.review.enums import CandidateAnswer, DecisionKind
+from ecandidat.review.enums import DecisionKind
 from ecandidat.review.models import DecisionReason, DecisionType
 from tests.factories import UserFactory, staff_with_role
 

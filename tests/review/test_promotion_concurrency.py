@@ -6,9 +6,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.audit.models import AuditEvent
 from ecandidat.review import decisions
-from ecandidat.review.enums import CandidateAnswer, DecisionKind
+from ecandidat.review.enums import DecisionKind
 from tests.review.test_decisions import decide, received
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -66,3 +67,55 @@ def test_concurrent_withdrawals_promote_once_each(program, campaign, settings):
     assert promoted == [a.pk for a in waiting[:5]]  # ranks 1 to 5, each once
     assert AuditEvent.objects.filter(action="decision.promoted").count() == 5
     assert decisions.offers_held(program.pk, campaign.pk).count() == 5
+
+
+def test_validating_a_favourable_decision_waits_for_the_program_lock(program, campaign, settings):
+    """While promotion holds the program (its lock), a favourable validation waits for it:
+    places are counted one transaction at a time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency test runs on PostgreSQL (make test-postgres, CI)")
+    from django.db import transaction
+
+    from ecandidat.accounts.enums import StaffRole
+    from ecandidat.catalog.models import Program
+    from ecandidat.review.models import DecisionType
+    from tests.factories import staff_with_role
+    from tests.review.test_decisions import TYPES, type_of
+
+    for kind, code in TYPES.items():
+        DecisionType.objects.get_or_create(code=code, defaults={"kind": kind, "label_fr": code})
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    manager = staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
+    (application,) = received(program, campaign)
+    decision = decisions.enter_decision(
+        application_id=application.pk, decision_type=type_of(DecisionKind.FAVOURABLE), user=manager
+    )
+    locked, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                list(Program.objects.select_for_update().filter(pk=program.pk))
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    def validator():
+        try:
+            locked.wait(timeout=10)
+            decisions.validate_decision(decision_id=decision.pk, user=manager)
+            finished.set()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=validator)]
+    for thread in threads:
+        thread.start()
+    assert not finished.wait(timeout=1), "validated while the program was locked"
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert finished.is_set()
+    decision.refresh_from_db()
+    assert decision.validated_at is not None

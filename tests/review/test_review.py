@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
 
@@ -17,7 +18,7 @@ from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review import services
 from ecandidat.review.models import BulkJob, Tag
 from tests.applications.conftest import complete_dossier, make_pdf, prepared
-from tests.factories import CentreFactory, UserFactory, staff_with_role
+from tests.factories import CentreFactory, UserFactory, put_in_state, staff_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def manager(program):
     ],
 )
 def test_staff_file_status_transitions(application, manager, start, action, end):
-    Application.objects.filter(pk=application.pk).update(file_status=start)
+    put_in_state(application, start)
     if end is None:
         with pytest.raises(services.ReviewError):
             services.change_file_status(application_id=application.pk, action=action, user=manager)
@@ -195,6 +196,7 @@ def _bulk_applications(program, campaign, n, prefix):
                 campaign=campaign,
                 treatment="controlled",
                 file_status=FileStatus.RECEIVED,
+                submitted_at=timezone.now(),
             )
             for u in users
         ]

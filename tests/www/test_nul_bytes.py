@@ -12,7 +12,7 @@ from ecandidat.applications.models import Answer
 from ecandidat.review.enums import DecisionKind
 from ecandidat.review.models import BulkJob, Decision, Note
 from tests.applications.conftest import prepared
-from tests.factories import UserFactory, staff_with_role
+from tests.factories import UserFactory, put_in_state, staff_with_role
 from tests.review.test_decisions import decide, decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -175,8 +175,7 @@ def test_candidate_answers_and_withdrawal_reason_without_nul(
     assert Answer.objects.get(application=application, question=questions["text"]).text == (
         "My plan"
     )
-    application.file_status = FileStatus.RECEIVED
-    application.save(update_fields=["file_status"])
+    put_in_state(application, FileStatus.RECEIVED)
     decide(application, DecisionKind.FAVOURABLE, manager)
     response = client.post(
         reverse("candidate:answer_offer", args=[application.pk, "withdrawn"]),

@@ -319,8 +319,8 @@ def document_template(request, document_type_id):
 @require_http_methods(["GET", "POST"])
 def answer_offer(request, pk, value):
     """Confirm or withdraw (with a confirmation step; withdrawing may give a reason)."""
+    from ecandidat.applications.enums import CandidateAnswer
     from ecandidat.review import decisions
-    from ecandidat.review.enums import CandidateAnswer
 
     if value not in CandidateAnswer.values:
         raise Http404
