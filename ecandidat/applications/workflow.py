@@ -162,9 +162,11 @@ STAFF_ACTIONS = tuple(t.action for t in TRANSITIONS if t.by == By.STAFF)
 def mermaid() -> str:
     """The table as a Mermaid state diagram (docs/architecture.md)."""
     lines = ["stateDiagram-v2"]
-    for t in TRANSITIONS:
-        for source in t.sources or ("[*]",):
-            lines.append(f"    {source} --> {t.target}: {t.action} ({t.by})")
+    lines += [
+        f"    {source} --> {t.target}: {t.action} ({t.by})"
+        for t in TRANSITIONS
+        for source in t.sources or ("[*]",)
+    ]
     return "\n".join(lines)
 
 
@@ -174,10 +176,10 @@ def markdown() -> str:
         "| action | from | to | by | sets | audit code | email |",
         "|---|---|---|---|---|---|---|",
     ]
-    for t in TRANSITIONS:
-        lines.append(
-            f"| `{t.action}` | {', '.join(f'`{s}`' for s in t.sources) or '(new)'} "
-            f"| `{t.target}` | {t.by} | {f'`{t.stamp}`' if t.stamp else ''} "
-            f"| `{t.audit}` | {f'`{t.email}`' if t.email else ''} |"
-        )
+    lines += [
+        f"| `{t.action}` | {', '.join(f'`{s}`' for s in t.sources) or '(new)'} "
+        f"| `{t.target}` | {t.by} | {f'`{t.stamp}`' if t.stamp else ''} "
+        f"| `{t.audit}` | {f'`{t.email}`' if t.email else ''} |"
+        for t in TRANSITIONS
+    ]
     return "\n".join(lines)

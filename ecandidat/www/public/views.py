@@ -6,7 +6,6 @@ same "check your mailbox" page) so that nobody can learn which addresses have an
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,13 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services, tasks
 from ecandidat.accounts.enums import Language, TokenPurpose
-from ecandidat.accounts.models import User
 from ecandidat.audit.services import client_ip
+from ecandidat.www.login import TOO_MANY_REQUESTS, attempt_login
 from ecandidat.www.ratelimit import limit_exceeded
 
 from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, SignupForm
-
-TOO_MANY_REQUESTS = 429
 
 
 def _safe_next(request) -> str | None:
@@ -45,24 +42,11 @@ def _visitor_language() -> str:
 def home(request):
     if request.method == "GET" and request.user.is_authenticated and request.user.is_candidate:
         return redirect(_safe_next(request) or "candidate:home")
-    form = LoginForm(request, data=request.POST or None)
-    status = 200
+    form, status = LoginForm(request), 200
     if request.method == "POST":
-        login_value = request.POST.get("username", "")
-        # Keyed on the account, so its dossier number and its email share one counter.
-        if limit_exceeded(request, "login", User.objects.rate_limit_key(login_value)):
-            form = LoginForm(request, data=request.POST, check_credentials=False)
-            form.is_valid()
-            form.add_error(None, RATE_LIMITED_MESSAGE)
-            status = TOO_MANY_REQUESTS
-            services.record_login_locked(login_value, request)
-        elif form.is_valid():
-            # login() rotates the session key: a session fixed before login is worthless.
-            login(request, form.user)
-            services.record_login(form.user, request)
+        form, status = attempt_login(request, LoginForm, scope="login")
+        if status is None:
             return HttpResponseRedirect(_safe_next(request) or reverse("candidate:home"))
-        else:
-            services.record_login_failure(login_value, request)
     return render(
         request, "public/home.html", {"form": form, "next": _safe_next(request)}, status=status
     )

@@ -7,7 +7,7 @@ password, the 2FA middleware asks for the second factor when the person has or n
 """
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,14 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecandidat.accounts import services, tasks
-from ecandidat.accounts.models import User
+from ecandidat.accounts import tasks
 from ecandidat.audit import codes
 from ecandidat.audit.services import client_ip, record
+from ecandidat.www.login import attempt_login
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
 from ecandidat.www.ratelimit import limit_exceeded
-
-TOO_MANY_REQUESTS = 429
 
 
 def _next(request) -> str:
@@ -38,22 +36,11 @@ def _next(request) -> str:
 def staff_login(request):
     if request.method == "GET" and request.user.is_authenticated and request.user.is_staff:
         return redirect(_next(request))
-    form = StaffLoginForm(request, data=request.POST or None)
-    status = 200
+    form, status = StaffLoginForm(request), 200
     if request.method == "POST":
-        login_value = request.POST.get("username", "")
-        if limit_exceeded(request, "staff_login", User.objects.rate_limit_key(login_value)):
-            form = StaffLoginForm(request, data=request.POST, check_credentials=False)
-            form.is_valid()
-            form.add_error(None, RATE_LIMITED_MESSAGE)
-            status = TOO_MANY_REQUESTS
-            services.record_login_locked(login_value, request)
-        elif form.is_valid():
-            login(request, form.user)  # rotates the session key
-            services.record_login(form.user, request)
+        form, status = attempt_login(request, StaffLoginForm, scope="staff_login")
+        if status is None:
             return HttpResponseRedirect(_next(request))
-        else:
-            services.record_login_failure(login_value, request)
     return render(
         request,
         "staff/login.html",

@@ -292,10 +292,11 @@ def _filter_choices(resource: Resource, user, name: str):
 
 @staff_required
 def dashboard(request):
-    cards = []
-    for resource in RESOURCES.values():
-        if request.user.has_perm(resource.perm("view")):
-            cards.append((resource, resource.visible(request.user).count()))
+    cards = [
+        (resource, resource.visible(request.user).count())
+        for resource in RESOURCES.values()
+        if request.user.has_perm(resource.perm("view"))
+    ]
     active = Campaign.objects.active().first()
     roles = RoleAssignment.objects.filter(user=request.user).select_related("centre", "commission")
     return render(
@@ -493,9 +494,11 @@ def staff_menu(user):
     if user.has_perm("catalog.view_program"):
         entries.append((reverse("staff:applications"), _("Applications")))
         entries.append((reverse("staff:applications_dashboard"), _("Statistics")))
-    for resource in RESOURCES.values():
-        if user.has_perm(resource.perm("view")):
-            entries.append((reverse("staff:resource_list", args=[resource.key]), resource.title))
+    entries.extend(
+        (reverse("staff:resource_list", args=[resource.key]), resource.title)
+        for resource in RESOURCES.values()
+        if user.has_perm(resource.perm("view"))
+    )
     if user.has_perm("dossier.view_candidate_dossier"):
         entries.append((reverse("staff:candidate_search"), _("Candidates")))
     if user.has_perm("catalog.view_institutionsettings"):
