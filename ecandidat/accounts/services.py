@@ -439,6 +439,22 @@ def set_preferred_language(*, user: User, language: str, request=None) -> None:
     )
 
 
+def record_logout(user: User, *, ip: str | None = None) -> None:
+    record(codes.ACCOUNT_LOGOUT, actor=user, target=user, ip=ip)
+
+
+# The outcomes of a staff member's second-factor step, by the code of their audit row.
+TWO_FACTOR_OUTCOMES = {
+    "enabled": codes.ACCOUNT_TWO_FACTOR_ENABLED,
+    "verified": codes.ACCOUNT_TWO_FACTOR_VERIFIED,
+    "failed": codes.ACCOUNT_TWO_FACTOR_FAILED,
+}
+
+
+def record_two_factor(user: User, outcome: str, *, ip: str | None = None) -> None:
+    record(TWO_FACTOR_OUTCOMES[outcome], actor=user, target=user, ip=ip)
+
+
 def record_login(user: User, request=None) -> None:
     record(codes.ACCOUNT_LOGIN, actor=user, target=user, request=request)
 

@@ -2,8 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ecandidat.audit import codes
-from ecandidat.audit.services import record
+from ecandidat.audit.services import client_ip
 
 from . import services
 from .models import OutboxEmail
@@ -29,8 +28,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send the selected emails again"))
     def send_again(self, request, queryset):
         for email in queryset:
-            services.requeue(email.pk)
-            record(codes.EMAIL_REQUEUED, actor=request.user, target=email, request=request)
+            services.requeue(email.pk, actor=request.user, ip=client_ip(request))
         count = queryset.count()
         self.message_user(
             request,

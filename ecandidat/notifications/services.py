@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from ecandidat.audit import codes
+from ecandidat.audit.services import record
 
 from .enums import OutboxStatus
 from .models import OutboxEmail
@@ -66,8 +67,6 @@ def send_email(
         secret_reference=secret_reference,
     )
     if about is not None:
-        from ecandidat.audit.services import record
-
         record(
             codes.EMAIL_QUEUED,
             target=about,
@@ -147,9 +146,15 @@ def retry_due_emails(now=None) -> int:
     return len(ids)
 
 
-def requeue(outbox_id: int) -> None:
-    """Give a failed email a fresh set of attempts (administrator action)."""
-    OutboxEmail.objects.filter(pk=outbox_id).exclude(status=OutboxStatus.SENT).update(
-        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None
+def requeue(outbox_id: int, *, actor=None, ip: str | None = None) -> None:
+    """Give a failed email a fresh set of attempts (a staff action, audited)."""
+    updated = (
+        OutboxEmail.objects.filter(pk=outbox_id)
+        .exclude(status=OutboxStatus.SENT)
+        .update(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=None)
     )
+    if not updated:
+        return
+    if actor is not None:
+        record(codes.EMAIL_REQUEUED, actor=actor, target=OutboxEmail(pk=outbox_id), ip=ip)
     transaction.on_commit(partial(enqueue_delivery, outbox_id))

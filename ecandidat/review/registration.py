@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.applications.models import Application
+from ecandidat.audit import codes
+from ecandidat.audit.services import record
 
 from .exports import CsvWriter
 from .models import Decision
@@ -223,3 +225,25 @@ def mark_exported(applications) -> None:
     Application.objects.filter(
         pk__in=[a.pk for a in applications], registration_exported_at=None
     ).update(registration_exported_at=timezone.now())
+
+
+def export_pegase(applications: list, *, actor, ip: str | None = None) -> bytes:
+    """The Pégase files of ``applications`` as one ZIP, marked exported and audited."""
+    content = pegase_zip(applications)
+    mark_exported(applications)
+    record(
+        codes.REGISTRATION_EXPORTED,
+        actor=actor,
+        data={"applications": [a.pk for a in applications], "format": "pegase"},
+        ip=ip,
+    )
+    return content
+
+
+def record_api_read(*, actor, client: str, count: int, ip: str | None = None) -> None:
+    record(codes.REGISTRATION_API, actor=actor, data={"client": client, "count": count}, ip=ip)
+
+
+def record_api_refusal(*, actor, reason: str, ip: str | None = None) -> None:
+    """The reason and the client address only: never the header, which holds the secret."""
+    record(codes.REGISTRATION_API_REFUSED, actor=actor, data={"reason": reason}, ip=ip)

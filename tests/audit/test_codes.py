@@ -39,3 +39,15 @@ def test_no_code_is_typed_as_a_string_at_a_call_site():
         if "migrations" not in path.parts and literal.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_views_never_write_audit_rows():
+    """Audit rows are written by services (which the worker and commands share), never by
+    the web layer: it reads the audit log, and passes the client address to services."""
+    writes = re.compile(r"import[^\n]*\brecord\b|AuditEvent\.objects\.create|\brecord\(")
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in (PACKAGE / "www").rglob("*.py")
+        if writes.search(path.read_text())
+    ]
+    assert offenders == []

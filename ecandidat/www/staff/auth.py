@@ -15,9 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecandidat.accounts import tasks
-from ecandidat.audit import codes
-from ecandidat.audit.services import client_ip, record
+from ecandidat.accounts import services, tasks
+from ecandidat.audit.services import client_ip
 from ecandidat.www.login import attempt_login
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
 from ecandidat.www.ratelimit import limit_exceeded
@@ -52,7 +51,7 @@ def staff_login(request):
 @require_POST
 def staff_logout(request):
     if request.user.is_authenticated:
-        record(codes.ACCOUNT_LOGOUT, actor=request.user, target=request.user, request=request)
+        services.record_logout(request.user, ip=client_ip(request))
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("staff:login")

@@ -2,16 +2,14 @@
 and run it now (in the worker; the job's lock prevents a second simultaneous run)."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecandidat.audit import codes
-from ecandidat.audit.services import record
+from ecandidat.audit.services import client_ip
+from ecandidat.core import services as job_services
 from ecandidat.core.jobs import ensure_jobs
 from ecandidat.core.models import JobRun, PeriodicJob
-from ecandidat.core.tasks import run_periodic_job
 from ecandidat.www.access import staff_permission_required
 
 PERMISSION = "core.change_periodicjob"
@@ -36,18 +34,9 @@ def job_list(request):
 def job_action(request, pk, action):
     job = get_object_or_404(PeriodicJob, pk=pk)
     if action == "toggle":
-        job.enabled = not job.enabled
-        job.save(update_fields=["enabled"])
-        record(
-            codes.JOB_TOGGLED,
-            actor=request.user,
-            target=job,
-            data={"enabled": job.enabled},
-            request=request,
-        )
+        job_services.toggle_job(job, actor=request.user, ip=client_ip(request))
         messages.success(request, _("Saved."))
     elif action == "run":
-        record(codes.JOB_RUN_REQUESTED, actor=request.user, target=job, request=request)
-        transaction.on_commit(lambda: run_periodic_job.enqueue(job.pk, request.user.get_username()))
+        job_services.request_run(job, actor=request.user, ip=client_ip(request))
         messages.success(request, _("The job has been queued: the worker runs it."))
     return redirect("staff:jobs")

@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
-from ecandidat.audit import codes
-from ecandidat.audit.services import record
+from ecandidat.audit.services import client_ip
 from ecandidat.review import registration
 from ecandidat.www.access import staff_permission_required
 
@@ -31,14 +30,7 @@ def export_page(request):
         )
         if not selected:
             raise Http404
-        content = registration.pegase_zip(selected)
-        registration.mark_exported(selected)
-        record(
-            codes.REGISTRATION_EXPORTED,
-            actor=request.user,
-            data={"applications": [a.pk for a in selected], "format": "pegase"},
-            request=request,
-        )
+        content = registration.export_pegase(selected, actor=request.user, ip=client_ip(request))
         response = HttpResponse(content, content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="pegase-opi.zip"'
         return response
@@ -72,13 +64,7 @@ def _token_refusal(header: str) -> str | None:
 
 
 def _refuse(request, reason: str):
-    # The reason and the client address only: never the header, which holds the secret.
-    record(
-        codes.REGISTRATION_API_REFUSED,
-        actor=request.user,
-        data={"reason": reason},
-        request=request,
-    )
+    registration.record_api_refusal(actor=request.user, reason=reason, ip=client_ip(request))
     raise Http404
 
 
@@ -107,10 +93,5 @@ def api(request):
     if request.GET.get("new") == "1":
         applications = applications.filter(registration_exported_at=None)
     data = registration.as_json(applications)
-    record(
-        codes.REGISTRATION_API,
-        actor=actor,
-        data={"client": who, "count": len(data)},
-        request=request,
-    )
+    registration.record_api_read(actor=actor, client=who, count=len(data), ip=client_ip(request))
     return JsonResponse({"registrations": data})

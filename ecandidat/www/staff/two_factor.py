@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ecandidat.audit import codes
-from ecandidat.audit.services import record
+from ecandidat.accounts import services as account_services
+from ecandidat.audit.services import client_ip
 from ecandidat.www.access import staff_required
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE
 from ecandidat.www.ratelimit import second_factor_limit_exceeded
@@ -67,7 +67,7 @@ def setup(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 otp_login(request, device)
-                record(codes.ACCOUNT_TWO_FACTOR_ENABLED, actor=user, target=user, request=request)
+                account_services.record_two_factor(user, "enabled", ip=client_ip(request))
                 messages.success(request, _("Two-factor authentication is on."))
                 return redirect(_next(request))
             form.add_error("code", _("This code is not valid. Check the time of your device."))
@@ -96,10 +96,8 @@ def verify(request):
             for device in TOTPDevice.objects.filter(user=user, confirmed=True):
                 if device.verify_token(code):
                     otp_login(request, device)
-                    record(
-                        codes.ACCOUNT_TWO_FACTOR_VERIFIED, actor=user, target=user, request=request
-                    )
+                    account_services.record_two_factor(user, "verified", ip=client_ip(request))
                     return redirect(_next(request))
-            record(codes.ACCOUNT_TWO_FACTOR_FAILED, actor=user, target=user, request=request)
+            account_services.record_two_factor(user, "failed", ip=client_ip(request))
             form.add_error("code", _("This code is not valid. Check the time of your device."))
     return render(request, "staff/two_factor_verify.html", {"form": form, "next": _next(request)})
