@@ -73,10 +73,10 @@ def rank_of(user) -> int:
     """The highest rank among the user's roles (a superuser ranks as an administrator)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_staff:
         return 0
-    if user.is_superuser:
-        return ADMINISTRATOR_RANK
-    roles = RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
-    return max((ROLE_RANK.get(role, 0) for role in roles), default=0)
+    from .scope import scope_of  # scope.py builds on these models
+
+    # The scope is computed once per request (a superuser has the administrator role there).
+    return max((ROLE_RANK.get(role, 0) for role in scope_of(user).roles), default=0)
 
 
 class AccountManager(UserManager.from_queryset(AccountQuerySet)):

@@ -11,7 +11,7 @@ import uuid
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -174,6 +174,18 @@ class Application(models.Model):
         return self.file_status in workflow.EDITABLE_BY_CANDIDATE
 
     @property
+    def is_direct_access(self) -> bool:
+        return self.treatment == Treatment.DIRECT
+
+    @property
+    def has_confirmed(self) -> bool:
+        return self.answer == CandidateAnswer.CONFIRMED
+
+    @property
+    def has_withdrawn(self) -> bool:
+        return self.answer == CandidateAnswer.WITHDRAWN
+
+    @property
     def can_be_cancelled(self) -> bool:
         return self.file_status in workflow.BY_ACTION[workflow.FileAction.CANCEL].sources
 
@@ -205,6 +217,13 @@ class CandidateFile(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    def delete_with_content(self) -> None:
+        """Delete the row now and the stored content once the transaction commits (a
+        rollback keeps both; the storage may be S3, outside the transaction)."""
+        name, storage = self.file.name, self.file.storage
+        self.delete()
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 class ApplicationDocument(models.Model):

@@ -31,9 +31,7 @@ def purge_archived(now=None) -> int:
             deleted = applications.count()
             applications.delete()
             for candidate_file in CandidateFile.objects.filter(pk__in=file_ids, uses__isnull=True):
-                name, storage = candidate_file.file.name, candidate_file.file.storage
-                candidate_file.delete()
-                transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+                candidate_file.delete_with_content()
             record(
                 codes.CAMPAIGN_PURGED, target=campaign, data={"applications": deleted, "days": days}
             )

@@ -143,14 +143,15 @@ def apply(*, candidate: User, program: Program, actor, request=None) -> Applicat
             for document_type in DocumentType.objects.for_program(program)
         ]
     )
+    created = workflow.BY_ACTION[workflow.FileAction.APPLY]
     record(
-        codes.APPLICATION_CREATED,
+        created.audit,
         actor=actor,
         target=application,
         data={"program": program.code},
         request=request,
     )
-    email_candidate(application, "application_created")
+    email_candidate(application, created.email)
     return application
 
 
@@ -194,9 +195,7 @@ def _release(files) -> None:
     for candidate_file in files:
         if candidate_file is None or candidate_file.uses.exists():
             continue
-        name, storage = candidate_file.file.name, candidate_file.file.storage
-        candidate_file.delete()
-        transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+        candidate_file.delete_with_content()
 
 
 def _documents_to_update(application: Application, document_type: DocumentType):

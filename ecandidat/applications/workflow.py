@@ -111,7 +111,7 @@ class TransitionRefused(Exception):
 
 def transition(action: str, status: str) -> Transition:
     """The row for ``action`` taken from ``status``; ``TransitionRefused`` when none."""
-    found = BY_ACTION.get(action)  # type: ignore[call-overload]
+    found = BY_ACTION.get(action)
     if found is None or status not in found.sources:
         raise TransitionRefused(action, status)
     return found

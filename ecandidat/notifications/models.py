@@ -55,6 +55,10 @@ class OutboxEmail(models.Model):
     def __str__(self):
         return f"{self.template} → {self.recipient}"
 
+    @property
+    def is_sent(self) -> bool:
+        return self.status == OutboxStatus.SENT
+
     def delivered_bodies(self) -> tuple[str, str]:
         """(text, html) as they leave: with the link secret, never stored or shown to staff."""
         from .link_secrets import reveal

@@ -46,9 +46,7 @@ def erase_candidate(*, user, actor, request=None) -> None:
     # Applications first: their documents point at the files.
     Application.objects.filter(candidate=user).delete()
     for candidate_file in files:
-        name, storage = candidate_file.file.name, candidate_file.file.storage
-        candidate_file.delete()
-        transaction.on_commit(lambda n=name, s=storage: s.delete(n))
+        candidate_file.delete_with_content()
     OutboxEmail.objects.filter(user=user).delete()
     record(
         codes.ACCOUNT_ERASED,

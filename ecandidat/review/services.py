@@ -3,15 +3,17 @@ notes, tags and personal deadlines. Every action is audited; the candidate is em
 something is asked of them."""
 
 import logging
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications import workflow
 from ecandidat.applications.emails import email_candidate
-from ecandidat.applications.enums import DocumentStatus, FileStatus
+from ecandidat.applications.enums import SUBMITTED_STATUSES, DocumentStatus
 from ecandidat.applications.models import Application, ApplicationDocument
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
@@ -25,12 +27,7 @@ class ReviewError(Exception):
         self.message = message
 
 
-UNDER_REVIEW = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
-
-# The file-status transitions staff may make: action → (allowed sources, target).
 logger = logging.getLogger(__name__)
-# The file-status actions staff take (applications.workflow is the table).
-STAFF_TRANSITIONS = workflow.STAFF_ACTIONS
 
 
 @transaction.atomic
@@ -43,7 +40,7 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
         .get(pk=document_id)
     )
     application = document.application
-    if application.file_status not in UNDER_REVIEW:
+    if application.file_status not in SUBMITTED_STATUSES:
         raise ReviewError(_("Documents are checked once the application is transmitted."))
     if status not in (DocumentStatus.VALIDATED, DocumentStatus.REFUSED):
         raise ReviewError(_("Unknown document status."))
@@ -76,7 +73,7 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
 
 @transaction.atomic
 def change_file_status(*, application_id: int, action: str, user, deadline=None, request=None):
-    if action not in STAFF_TRANSITIONS:
+    if action not in workflow.STAFF_ACTIONS:
         raise ReviewError(_("Unknown action."))
     application = (
         Application.objects.select_for_update()
@@ -103,7 +100,7 @@ def change_file_status(*, application_id: int, action: str, user, deadline=None,
         data={"action": action, "from": previous, "to": move.target},
         request=request,
     )
-    if move.email == "application_incomplete":
+    if move.action == workflow.FileAction.MARK_INCOMPLETE:
         with translation.override(application.candidate.preferred_language):
             documents = [
                 (str(d.document_type.label), d.comment)
@@ -318,7 +315,7 @@ def _run_job(job) -> None:
             try:
                 if application_id not in editable:
                     raise ReviewError(_("Not found or outside your scope."))
-                if job.action in STAFF_TRANSITIONS:
+                if job.action in workflow.STAFF_ACTIONS:
                     change_file_status(
                         application_id=application_id, action=job.action, user=job.user
                     )
@@ -454,21 +451,27 @@ def _bulk_validate(job, application_id: int) -> None:
         raise ReviewError(error.message) from error
 
 
+def parse_moment(raw) -> datetime | None:
+    """A date and time as a datetime-local field sends it, made aware (Paris time); None
+    when empty or invalid (parse_datetime raises for a well-formed but impossible date
+    such as 31 February: refused, not a crash)."""
+    try:
+        moment = parse_datetime(str(raw or "").replace("\x00", ""))
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
 def _bulk_schedule(job, application_id: int) -> None:
     """Results released at once: every entered decision of the selection is published by
     the scheduler at the chosen time."""
-    from django.utils.dateparse import parse_datetime
-
     from .models import Decision
 
-    try:
-        moment = parse_datetime(job.params.get("publish_at") or "")
-    except ValueError:  # well formed but impossible (31 February): refused, not a crash
-        moment = None
+    moment = parse_moment(job.params.get("publish_at"))
     if moment is None:
         raise ReviewError(_("Enter a valid date and time."))
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
     updated = Decision.objects.filter(
         application_id=application_id, validated_at__isnull=True
     ).update(publish_at=moment)

@@ -85,7 +85,7 @@ def requires_second_factor(user) -> bool:
     the central office may require it of other roles too (institution settings).
     """
     scope = scope_of(user)
-    if settings.STAFF_2FA_REQUIRED and (user.is_superuser or scope.is_global):
+    if settings.STAFF_2FA_REQUIRED and scope.is_global:  # a superuser is an administrator
         return True
     required = set(InstitutionSettings.load().two_factor_roles or ())
     return bool(required & set(scope.roles))

@@ -36,7 +36,6 @@ class LoginForm(forms.Form):
     )
 
     # Who may log in through this form: the candidates' home page or the staff login.
-    audience = "candidate"
 
     def __init__(self, request=None, *args, check_credentials=True, **kwargs):
         self.request = request
@@ -65,7 +64,6 @@ class LoginForm(forms.Form):
 
 
 class StaffLoginForm(LoginForm):
-    audience = "staff"
     invalid_message = _("The login or the password is incorrect.")
 
     def __init__(self, *args, **kwargs):

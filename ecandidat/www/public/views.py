@@ -10,7 +10,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.accounts import services, tasks
 from ecandidat.accounts.enums import Language, TokenPurpose
 from ecandidat.audit.services import client_ip
+from ecandidat.www.access import safe_next
 from ecandidat.www.login import TOO_MANY_REQUESTS, attempt_login
 from ecandidat.www.ratelimit import limit_exceeded
 
@@ -25,12 +25,7 @@ from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, 
 
 
 def _safe_next(request) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+    return safe_next(request)
 
 
 def _visitor_language() -> str:

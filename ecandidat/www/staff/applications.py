@@ -6,11 +6,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ecandidat.applications import workflow
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
@@ -127,7 +126,6 @@ def application_list(request):
             "tags": Tag.objects.visible_to(request.user),
             "treatments": Treatment.choices,
             "kinds": DecisionKind.choices,
-            "overdue_colour": institution.overdue_colour,
             "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
             "bulk_actions": services.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
@@ -162,18 +160,6 @@ def list_preferences(request):
     return redirect("staff:applications")
 
 
-def _moment(raw):
-    """A date and time typed in a datetime-local field, made aware; None when empty or
-    invalid (parse_datetime raises for a well-formed but impossible date)."""
-    try:
-        moment = parse_datetime(without_nul(raw))
-    except ValueError:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
 def _editable_application(request, pk):
     application = get_object_or_404(_visible(request.user), pk=pk)
     editable = (
@@ -204,6 +190,7 @@ def application_detail(request, pk):
             "timeline": AuditEvent.objects.for_object(application).select_related("actor")[:100],
             "available_tags": services.tags_for(application),
             "editable": editable,
+            "treatments": Treatment.choices,
             "can_decide": request.user.has_perm(ENTER)
             and Application.objects.decidable_by(request.user).filter(pk=application.pk).exists(),
             "decisions": application.decisions.select_related(
@@ -237,8 +224,8 @@ def application_action(request, pk, action):
                 user=request.user,
                 request=request,
             )
-        elif action in services.STAFF_TRANSITIONS:
-            deadline = _moment(request.POST.get("deadline", ""))
+        elif action in workflow.STAFF_ACTIONS:
+            deadline = services.parse_moment(request.POST.get("deadline", ""))
             services.change_file_status(
                 application_id=application.pk,
                 action=action,
@@ -269,7 +256,7 @@ def application_action(request, pk, action):
                 request=request,
             )
         elif action == "confirmation_deadline":
-            deadline = _moment(request.POST.get("deadline", ""))
+            deadline = services.parse_moment(request.POST.get("deadline", ""))
             if deadline is None:
                 raise services.ReviewError(_("Enter a valid date and time."))
             services.set_confirmation_deadline(
@@ -277,7 +264,7 @@ def application_action(request, pk, action):
             )
         elif action == "deadline":
             raw = request.POST.get("deadline", "")
-            deadline = _moment(raw)
+            deadline = services.parse_moment(raw)
             if raw and deadline is None:
                 raise services.ReviewError(_("Enter a valid date and time."))
             services.set_personal_deadline(
@@ -502,8 +489,8 @@ def decision_enter(request, pk):
         pk=parse_id(request.POST.get("reason")), in_service=True
     ).first()
     rank = parse_id(request.POST.get("rank"))
-    when = _moment(request.POST.get("preselection_at", ""))
-    publish_at = _moment(request.POST.get("publish_at", ""))
+    when = services.parse_moment(request.POST.get("preselection_at", ""))
+    publish_at = services.parse_moment(request.POST.get("publish_at", ""))
     try:
         if decision_type is None:
             raise decisions.DecisionError(_("Choose the decision."))

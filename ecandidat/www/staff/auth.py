@@ -11,24 +11,19 @@ from django.contrib.auth import logout
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services, tasks
 from ecandidat.audit.services import client_ip
+from ecandidat.www.access import safe_next
 from ecandidat.www.login import attempt_login
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
 from ecandidat.www.ratelimit import limit_exceeded
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if "\x00" not in target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("staff:dashboard")
+    return safe_next(request, reverse("staff:dashboard"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecandidat.accounts import services as account_services
 from ecandidat.audit.services import client_ip
-from ecandidat.www.access import staff_required
+from ecandidat.www.access import safe_next, staff_required
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE
 from ecandidat.www.ratelimit import second_factor_limit_exceeded
 
@@ -33,12 +32,7 @@ class CodeForm(forms.Form):
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if "\x00" not in target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}
-    ):
-        return target
-    return reverse("staff:dashboard")
+    return safe_next(request, reverse("staff:dashboard"))
 
 
 def _qr_svg(url: str) -> str:
