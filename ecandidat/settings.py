@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First of ours: every audit row the request writes carries the client address.
+    "ecandidat.www.middleware.AuditContextMiddleware",
     # Outside whitenoise so static files get the CSP and Permissions-Policy too (see below).
     "csp.middleware.CSPMiddleware",
     "ecandidat.www.headers.SecurityHeadersMiddleware",

@@ -143,7 +143,7 @@ def _lost_link() -> str:
 
 @transaction.atomic
 def register_candidate(
-    *, last_name: str, first_name: str, email: str, language: str, request=None, actor=None
+    *, last_name: str, first_name: str, email: str, language: str, actor=None
 ) -> User | None:
     """Create a candidate account and email its login and activation link.
 
@@ -171,10 +171,10 @@ def register_candidate(
             if existing is None:
                 raise
         else:
-            record(codes.ACCOUNT_CREATED, actor=actor, target=user, request=request)
+            record(codes.ACCOUNT_CREATED, actor=actor, target=user)
             _send_activation(user, "account_created")
             return user
-    record(codes.ACCOUNT_SIGNUP_EXISTING_EMAIL, target=existing, request=request)
+    record(codes.ACCOUNT_SIGNUP_EXISTING_EMAIL, target=existing)
     send_email(
         "account_exists",
         to=existing.email,
@@ -194,7 +194,6 @@ def invite_staff_member(
     email: str,
     language: str,
     actor,
-    request=None,
 ) -> User:
     """Create a staff account without a password and email a link to choose one.
 
@@ -213,7 +212,7 @@ def invite_staff_member(
     )
     user.set_unusable_password()
     user.save()
-    record(codes.ACCOUNT_STAFF_INVITED, actor=actor, target=user, request=request)
+    record(codes.ACCOUNT_STAFF_INVITED, actor=actor, target=user)
     reference, token = issue_token(user, TokenPurpose.PASSWORD_RESET, activation_lifetime())
     send_email(
         "staff_invitation",
@@ -232,29 +231,29 @@ def invite_staff_member(
 
 
 @transaction.atomic
-def activate_account(*, raw_token: str, password: str, request=None) -> User:
+def activate_account(*, raw_token: str, password: str) -> User:
     token = _consume_token(raw_token, TokenPurpose.ACTIVATION)
     user = token.user
     user.set_password(password)
     user.activated_at = user.activated_at or timezone.now()
     user.save(update_fields=["password", "activated_at"])
-    record(codes.ACCOUNT_ACTIVATED, actor=user, target=user, request=request)
+    record(codes.ACCOUNT_ACTIVATED, actor=user, target=user)
     return user
 
 
 RECOVERY_KINDS = ("identification", "activation", "staff_password")
 
 
-def perform_recovery(*, kind: str, value: str, ip: str | None = None) -> None:
+def perform_recovery(*, kind: str, value: str) -> None:
     {
         "identification": recover_identification,
         "activation": resend_activation,
         "staff_password": recover_staff_password,
-    }[kind](value, ip=ip)
+    }[kind](value)
 
 
 @transaction.atomic
-def resend_activation(email: str, *, ip: str | None = None) -> None:
+def resend_activation(email: str) -> None:
     user = User.objects.candidates().with_email(normalize_email(email)).first()
     if user is None or not user.is_active:
         return
@@ -266,14 +265,14 @@ def resend_activation(email: str, *, ip: str | None = None) -> None:
             language=user.preferred_language,
             context=_email_context(user, link=_lost_link()),
         )
-        record(codes.ACCOUNT_ACTIVATION_RESEND_REFUSED, target=user, ip=ip)
+        record(codes.ACCOUNT_ACTIVATION_RESEND_REFUSED, target=user)
         return
     _send_activation(user, "activation_resent")
-    record(codes.ACCOUNT_ACTIVATION_RESENT, target=user, ip=ip)
+    record(codes.ACCOUNT_ACTIVATION_RESENT, target=user)
 
 
 @transaction.atomic
-def recover_identification(email: str, *, ip: str | None = None) -> None:
+def recover_identification(email: str) -> None:
     """Email the dossier number and a password-reset link (or, if never activated, a new
     activation link)."""
     user = User.objects.candidates().with_email(normalize_email(email)).first()
@@ -281,14 +280,14 @@ def recover_identification(email: str, *, ip: str | None = None) -> None:
         return
     if not user.is_activated:
         _send_activation(user, "activation_resent")
-        record(codes.ACCOUNT_ACTIVATION_RESENT, target=user, ip=ip)
+        record(codes.ACCOUNT_ACTIVATION_RESENT, target=user)
         return
     _send_password_reset(user, "identification_lost")
-    record(codes.ACCOUNT_PASSWORD_RESET_REQUESTED, target=user, ip=ip)
+    record(codes.ACCOUNT_PASSWORD_RESET_REQUESTED, target=user)
 
 
 @transaction.atomic
-def recover_staff_password(login: str, *, ip: str | None = None) -> None:
+def recover_staff_password(login: str) -> None:
     """Email a staff member a link to choose a new password (typed: their login)."""
     user = User.objects.filter(
         username__iexact=login.strip(), is_staff=True, is_active=True
@@ -296,7 +295,7 @@ def recover_staff_password(login: str, *, ip: str | None = None) -> None:
     if user is None or user.is_candidate or not user.email:
         return
     _send_password_reset(user, "staff_password_reset", username=user.username)
-    record(codes.ACCOUNT_PASSWORD_RESET_REQUESTED, target=user, ip=ip)
+    record(codes.ACCOUNT_PASSWORD_RESET_REQUESTED, target=user)
 
 
 def _send_password_reset(user: User, key: str, **extra) -> None:
@@ -329,29 +328,29 @@ def _password_changed_notice(user: User) -> None:
 
 
 @transaction.atomic
-def reset_password(*, raw_token: str, password: str, request=None) -> User:
+def reset_password(*, raw_token: str, password: str) -> User:
     token = _consume_token(raw_token, TokenPurpose.PASSWORD_RESET)
     user = token.user
     user.set_password(password)
     user.save(update_fields=["password"])
     end_password_reset_links(user)
-    record(codes.ACCOUNT_PASSWORD_RESET, actor=user, target=user, request=request)
+    record(codes.ACCOUNT_PASSWORD_RESET, actor=user, target=user)
     _password_changed_notice(user)
     return user
 
 
 @transaction.atomic
-def change_password(*, user: User, new_password: str, request=None) -> None:
+def change_password(*, user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     # Someone who changes a password they suspect is known must not leave a reset link alive.
     end_password_reset_links(user)
-    record(codes.ACCOUNT_PASSWORD_CHANGED, actor=user, target=user, request=request)
+    record(codes.ACCOUNT_PASSWORD_CHANGED, actor=user, target=user)
     _password_changed_notice(user)
 
 
 @transaction.atomic
-def request_email_change(*, user: User, new_email: str, request=None) -> None:
+def request_email_change(*, user: User, new_email: str) -> None:
     """Send a validation link to the new address; the current one stays the login until then."""
     new_email = normalize_email(new_email)
     user.pending_email = new_email
@@ -361,7 +360,6 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
         actor=user,
         target=user,
         data={"new_email": new_email},
-        request=request,
     )
     other = User.objects.candidates().with_email(new_email).exclude(pk=user.pk).first()
     if other is not None:
@@ -402,7 +400,7 @@ def request_email_change(*, user: User, new_email: str, request=None) -> None:
 
 
 @transaction.atomic
-def confirm_email_change(*, raw_token: str, request=None) -> User:
+def confirm_email_change(*, raw_token: str) -> User:
     token = _consume_token(raw_token, TokenPurpose.EMAIL_CHANGE)
     user = User.objects.select_for_update().get(pk=token.user_id)
     new_email = token.data["email"]
@@ -418,13 +416,12 @@ def confirm_email_change(*, raw_token: str, request=None) -> User:
         actor=user,
         target=user,
         data={"old_email": old_email, "new_email": new_email},
-        request=request,
     )
     return user
 
 
 @transaction.atomic
-def set_preferred_language(*, user: User, language: str, request=None) -> None:
+def set_preferred_language(*, user: User, language: str) -> None:
     if user.preferred_language == language:
         return
     old = user.preferred_language
@@ -435,12 +432,11 @@ def set_preferred_language(*, user: User, language: str, request=None) -> None:
         actor=user,
         target=user,
         data={"from": old, "to": language},
-        request=request,
     )
 
 
-def record_logout(user: User, *, ip: str | None = None) -> None:
-    record(codes.ACCOUNT_LOGOUT, actor=user, target=user, ip=ip)
+def record_logout(user: User) -> None:
+    record(codes.ACCOUNT_LOGOUT, actor=user, target=user)
 
 
 # The outcomes of a staff member's second-factor step, by the code of their audit row.
@@ -451,21 +447,19 @@ TWO_FACTOR_OUTCOMES = {
 }
 
 
-def record_two_factor(user: User, outcome: str, *, ip: str | None = None) -> None:
-    record(TWO_FACTOR_OUTCOMES[outcome], actor=user, target=user, ip=ip)
+def record_two_factor(user: User, outcome: str) -> None:
+    record(TWO_FACTOR_OUTCOMES[outcome], actor=user, target=user)
 
 
-def record_login(user: User, request=None) -> None:
-    record(codes.ACCOUNT_LOGIN, actor=user, target=user, request=request)
+def record_login(user: User) -> None:
+    record(codes.ACCOUNT_LOGIN, actor=user, target=user)
 
 
-def record_login_failure(login: str, request=None) -> None:
-    record(
-        codes.ACCOUNT_LOGIN_FAILED, data={"login": login[:150].replace("\x00", "")}, request=request
-    )
+def record_login_failure(login: str) -> None:
+    record(codes.ACCOUNT_LOGIN_FAILED, data={"login": login[:150].replace("\x00", "")})
 
 
-def record_login_locked(login: str, request=None) -> None:
+def record_login_locked(login: str) -> None:
     """An attempt refused by a rate limit (the password was not even checked).
 
     Audited once per account (or typed value) and quarter of an hour: a script hammering a
@@ -479,7 +473,6 @@ def record_login_locked(login: str, request=None) -> None:
         codes.ACCOUNT_LOGIN_LOCKED,
         target=target,
         data={"login": login[:150].replace("\x00", "")},
-        request=request,
     )
 
 

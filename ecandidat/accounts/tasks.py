@@ -2,15 +2,19 @@
 
 from django_tasks import task
 
+from ecandidat.audit.context import bound_ip, current_ip
+
 from . import services
 
 
 @task()
 def run_recovery(kind: str, value: str, ip: str | None) -> None:
-    services.perform_recovery(kind=kind, value=value, ip=ip)
+    # The audit rows written by the worker carry the address of the request that asked.
+    with bound_ip(ip):
+        services.perform_recovery(kind=kind, value=value)
 
 
-def request_recovery(*, kind: str, value: str, ip: str | None = None) -> None:
+def request_recovery(*, kind: str, value: str) -> None:
     """Start a recovery (identification lost, activation lost, staff password lost).
 
     The request only enqueues this task, whatever ``value`` is: looking the account up,
@@ -20,4 +24,4 @@ def request_recovery(*, kind: str, value: str, ip: str | None = None) -> None:
     """
     if kind not in services.RECOVERY_KINDS:
         raise ValueError(kind)
-    run_recovery.enqueue(kind, value, ip)
+    run_recovery.enqueue(kind, value, current_ip())

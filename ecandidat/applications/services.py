@@ -115,7 +115,7 @@ def apply_refusals(candidate: User, program: Program, now=None) -> list[Reason]:
 
 
 @transaction.atomic
-def apply(*, candidate: User, program: Program, actor, request=None) -> Application:
+def apply(*, candidate: User, program: Program, actor) -> Application:
     # Lock the candidate: two simultaneous applies cannot both pass the limit checks.
     User.objects.select_for_update().filter(pk=candidate.pk).first()
     program = Program.objects.select_related("centre").get(pk=program.pk)
@@ -149,7 +149,6 @@ def apply(*, candidate: User, program: Program, actor, request=None) -> Applicat
         actor=actor,
         target=application,
         data={"program": program.code},
-        request=request,
     )
     email_candidate(application, created.email)
     return application
@@ -212,7 +211,7 @@ def _documents_to_update(application: Application, document_type: DocumentType):
     return rows.filter(application=application)
 
 
-def _scan(content: bytes, *, actor, request, document_type) -> str:
+def _scan(content: bytes, *, actor, document_type) -> str:
     if not settings.CLAMAV_URL:
         return ScanStatus.NOT_SCANNED
     try:
@@ -222,7 +221,6 @@ def _scan(content: bytes, *, actor, request, document_type) -> str:
             codes.DOCUMENT_SCAN_UNAVAILABLE,
             actor=actor,
             data={"error": str(exc)[:200]},
-            request=request,
         )
         if settings.CLAMAV_UNAVAILABLE_POLICY == "accept":
             return ScanStatus.PENDING
@@ -234,7 +232,6 @@ def _scan(content: bytes, *, actor, request, document_type) -> str:
             codes.DOCUMENT_INFECTED,
             actor=actor,
             data={"signature": result.signature, "document_type": document_type.pk},
-            request=request,
         )
         raise DocumentRefused(_("This file contains a virus and was refused."))
     return ScanStatus.CLEAN
@@ -247,7 +244,6 @@ def upload_document(
     data: bytes,
     filename: str,
     actor,
-    request=None,
 ) -> ApplicationDocument:
     """Check, scan and store an upload; nothing is stored when any check fails."""
     institution = InstitutionSettings.load()
@@ -260,7 +256,7 @@ def upload_document(
         raise DocumentRefused(_("This document is not asked for this application."))
     # Scanned before any lock is taken, and the bytes the candidate sent (not only the
     # rewritten ones); refusals are audited outside the transaction so the row stays.
-    scan_status = _scan(data, actor=actor, request=request, document_type=document_type)
+    scan_status = _scan(data, actor=actor, document_type=document_type)
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         _editable_or_refuse(application)
@@ -306,14 +302,13 @@ def upload_document(
                 "scan": scan_status,
                 "applications": sorted({r.application_id for r in rows}),
             },
-            request=request,
         )
     document.refresh_from_db()
     return document
 
 
 @transaction.atomic
-def remove_document(*, application: Application, document_type_id: int, actor, request=None):
+def remove_document(*, application: Application, document_type_id: int, actor):
     application = Application.objects.select_for_update().get(pk=application.pk)
     _editable_or_refuse(application)
     document = application.documents.select_related("document_type").get(
@@ -336,12 +331,11 @@ def remove_document(*, application: Application, document_type_id: int, actor, r
         actor=actor,
         target=application,
         data={"document_type": document_type_id},
-        request=request,
     )
 
 
 @transaction.atomic
-def declare_not_concerned(*, application: Application, document_type_id: int, actor, request=None):
+def declare_not_concerned(*, application: Application, document_type_id: int, actor):
     application = Application.objects.select_for_update().get(pk=application.pk)
     _editable_or_refuse(application)
     document = application.documents.select_related("document_type", "file").get(
@@ -359,7 +353,6 @@ def declare_not_concerned(*, application: Application, document_type_id: int, ac
         actor=actor,
         target=application,
         data={"document_type": document_type_id},
-        request=request,
     )
 
 
@@ -371,7 +364,7 @@ def questions_for(application: Application):
 
 
 @transaction.atomic
-def save_answers(*, application: Application, answers: dict, actor, request=None) -> None:
+def save_answers(*, application: Application, answers: dict, actor) -> None:
     """``answers``: question id → dict(yes_no=…, text=…, not_concerned=…)."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     _editable_or_refuse(application)
@@ -384,7 +377,6 @@ def save_answers(*, application: Application, answers: dict, actor, request=None
         actor=actor,
         target=application,
         data={"questions": sorted(answers)},
-        request=request,
     )
 
 
@@ -412,7 +404,7 @@ class SubmitRefused(Exception):
         self.messages = messages
 
 
-def submit(*, application_id: int, actor, request=None, now=None) -> Application:
+def submit(*, application_id: int, actor, now=None) -> Application:
     """Transmit the application. Idempotent: a second call changes nothing and sends nothing."""
     with transaction.atomic():
         application = (
@@ -438,7 +430,6 @@ def submit(*, application_id: int, actor, request=None, now=None) -> Application
             actor=actor,
             target=application,
             data={"from": previous, "to": move.target},
-            request=request,
         )
         documents = [
             (d.document_type.label, d.get_status_display())
@@ -449,7 +440,7 @@ def submit(*, application_id: int, actor, request=None, now=None) -> Application
 
 
 @transaction.atomic
-def cancel(*, application_id: int, actor, request=None) -> Application:
+def cancel(*, application_id: int, actor) -> Application:
     application = (
         Application.objects.select_for_update()
         .select_related("program", "candidate")
@@ -467,7 +458,7 @@ def cancel(*, application_id: int, actor, request=None) -> Application:
     files = {d.file for d in documents if d.file_id}
     application.documents.all().delete()
     _release(files)  # only files no other application uses
-    record(move.audit, actor=actor, target=application, request=request)
+    record(move.audit, actor=actor, target=application)
     email_candidate(application, move.email)
     return application
 

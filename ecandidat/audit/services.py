@@ -1,15 +1,8 @@
 from django.db import models
 
 from . import codes
+from .context import current_ip
 from .models import AuditEvent
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    from django.conf import settings
-
-    return request.META.get(settings.RATELIMIT_IP_META_KEY) or None
 
 
 def record(
@@ -18,13 +11,10 @@ def record(
     actor=None,
     target: models.Model | None = None,
     data: dict | None = None,
-    request=None,
-    ip: str | None = None,
 ) -> AuditEvent:
     """Write one audit row. ``actor`` is the user who acted (None for the system).
 
-    The client address comes from ``request`` or, in background work started by a request,
-    from ``ip``.
+    The client address is the one bound to the current request or task (``audit.context``).
     """
     if not codes.is_declared(action):
         raise ValueError(f"undeclared audit code {action!r}: declare it in audit/codes.py")
@@ -36,6 +26,6 @@ def record(
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        ip_address=client_ip(request) or ip,
+        ip_address=current_ip(),
         data=data or {},
     )

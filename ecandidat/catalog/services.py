@@ -18,7 +18,7 @@ def _snapshot(obj) -> dict:
 
 
 @transaction.atomic
-def save_form(form, *, user, request=None):
+def save_form(form, *, user):
     """Save a back-office ModelForm and audit which fields changed."""
     obj = form.instance
     created = obj.pk is None
@@ -31,13 +31,12 @@ def save_form(form, *, user, request=None):
         actor=user,
         target=obj,
         data={"fields": changed},
-        request=request,
     )
     return obj
 
 
 @transaction.atomic
-def activate_campaign(campaign: Campaign, *, user=None, request=None) -> Campaign:
+def activate_campaign(campaign: Campaign, *, user=None) -> Campaign:
     """Make ``campaign`` the active one, archiving the campaign it replaces."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status == CampaignStatus.ACTIVE:
@@ -47,11 +46,11 @@ def activate_campaign(campaign: Campaign, *, user=None, request=None) -> Campaig
         previous.status = CampaignStatus.ARCHIVED
         previous.archived_at = now
         previous.save(update_fields=["status", "archived_at"])
-        record(codes.CATALOG_CAMPAIGN_ARCHIVED, actor=user, target=previous, request=request)
+        record(codes.CATALOG_CAMPAIGN_ARCHIVED, actor=user, target=previous)
     campaign.status = CampaignStatus.ACTIVE
     campaign.activated_at = now
     campaign.save(update_fields=["status", "activated_at"])
-    record(codes.CATALOG_CAMPAIGN_ACTIVATED, actor=user, target=campaign, request=request)
+    record(codes.CATALOG_CAMPAIGN_ACTIVATED, actor=user, target=campaign)
     return campaign
 
 
@@ -75,7 +74,7 @@ class BulkReport:
 
 
 @transaction.atomic
-def bulk_update_programs(programs, changes: dict, *, user, request=None) -> BulkReport:
+def bulk_update_programs(programs, changes: dict, *, user) -> BulkReport:
     """Apply the same dates / in-service flag to many programs; refuse each one whose
     milestones would end up out of order, saying why, and save the others."""
     report = BulkReport()
@@ -95,7 +94,6 @@ def bulk_update_programs(programs, changes: dict, *, user, request=None) -> Bulk
             actor=user,
             target=program,
             data={"fields": sorted(changes)},
-            request=request,
         )
         report.updated.append(program)
     return report

@@ -32,8 +32,8 @@ def _changed_fields(obj, values: dict) -> list[str]:
     return sorted(name for name, value in values.items() if getattr(obj, name) != value)
 
 
-def _audit(action: str, *, subject: User, actor, request, data: dict) -> None:
-    record(action, actor=actor, target=subject, data=data, request=request)
+def _audit(action: str, *, subject: User, actor, data: dict) -> None:
+    record(action, actor=actor, target=subject, data=data)
 
 
 @transaction.atomic
@@ -46,7 +46,6 @@ def save_single_section(
     actor,
     m2m: dict | None = None,
     user_values: dict | None = None,
-    request=None,
 ):
     """Create or update the one-per-candidate row of ``model`` (personal info, address, bac).
 
@@ -91,7 +90,6 @@ def save_single_section(
         codes.dossier(section, "saved"),
         subject=subject,
         actor=actor,
-        request=request,
         data={"fields": sorted(changed), "version": obj.version},
     )
     return obj
@@ -106,7 +104,6 @@ def save_entry(
     values: dict,
     expected_version: int | None,
     actor,
-    request=None,
 ):
     """Add (``entry_id`` None) or update one entry of a list section."""
     section = model._meta.model_name
@@ -128,7 +125,6 @@ def save_entry(
         codes.dossier(section, action),
         subject=subject,
         actor=actor,
-        request=request,
         data={"entry": obj.pk, "fields": changed},
     )
     return obj
@@ -142,7 +138,6 @@ def delete_entry(
     entry_id: int,
     expected_version: int,
     actor,
-    request=None,
 ) -> None:
     deleted, _ = model.objects.filter(user=subject, pk=entry_id, version=expected_version).delete()
     if not deleted:
@@ -151,7 +146,6 @@ def delete_entry(
         codes.dossier(model._meta.model_name, "deleted"),
         subject=subject,
         actor=actor,
-        request=request,
         data={"entry": entry_id},
     )
 

@@ -2,8 +2,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ecandidat.audit.services import client_ip
-
 from . import services
 from .models import OutboxEmail
 
@@ -28,7 +26,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send the selected emails again"))
     def send_again(self, request, queryset):
         for email in queryset:
-            services.requeue(email.pk, actor=request.user, ip=client_ip(request))
+            services.requeue(email.pk, actor=request.user)
         count = queryset.count()
         self.message_user(
             request,

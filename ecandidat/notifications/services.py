@@ -146,7 +146,7 @@ def retry_due_emails(now=None) -> int:
     return len(ids)
 
 
-def requeue(outbox_id: int, *, actor=None, ip: str | None = None) -> None:
+def requeue(outbox_id: int, *, actor=None) -> None:
     """Give a failed email a fresh set of attempts (a staff action, audited)."""
     updated = (
         OutboxEmail.objects.filter(pk=outbox_id)
@@ -156,5 +156,5 @@ def requeue(outbox_id: int, *, actor=None, ip: str | None = None) -> None:
     if not updated:
         return
     if actor is not None:
-        record(codes.EMAIL_REQUEUED, actor=actor, target=OutboxEmail(pk=outbox_id), ip=ip)
+        record(codes.EMAIL_REQUEUED, actor=actor, target=OutboxEmail(pk=outbox_id))
     transaction.on_commit(partial(enqueue_delivery, outbox_id))

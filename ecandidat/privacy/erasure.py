@@ -37,7 +37,7 @@ def erasure_inventory(user) -> list[tuple[str, int]]:
 
 
 @transaction.atomic
-def erase_candidate(*, user, actor, request=None) -> None:
+def erase_candidate(*, user, actor) -> None:
     from ecandidat.applications.models import Application, CandidateFile
     from ecandidat.notifications.models import OutboxEmail
 
@@ -53,6 +53,5 @@ def erase_candidate(*, user, actor, request=None) -> None:
         actor=actor,
         target=user,
         data={"dossier_number": number},
-        request=request,
     )
     user.delete()

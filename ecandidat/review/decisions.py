@@ -88,7 +88,6 @@ def enter_decision(
     comment: str = "",
     appeal: bool = False,
     publish_at=None,
-    request=None,
 ) -> Decision:
     application = (
         Application.objects.select_for_update().select_related("program").get(pk=application_id)
@@ -126,7 +125,6 @@ def enter_decision(
         actor=user,
         target=application,
         data={"decision": decision.pk, "type": decision_type.code, "rank": rank},
-        request=request,
     )
     return decision
 
@@ -192,7 +190,7 @@ def _email_decision(application, decision: Decision) -> None:
 
 
 @transaction.atomic
-def validate_decision(*, decision_id: int, user, request=None, now=None) -> Decision:
+def validate_decision(*, decision_id: int, user, now=None) -> Decision:
     """Publish an entered decision. Idempotent: validating twice changes nothing."""
     now = now or timezone.now()
     # A favourable decision takes a place: the program is locked first, as promotion from
@@ -235,7 +233,6 @@ def validate_decision(*, decision_id: int, user, request=None, now=None) -> Deci
         actor=user,
         target=application,
         data={"decision": decision.pk, "type": decision.decision_type.code},
-        request=request,
     )
     _email_decision(application, decision)
     return decision
@@ -280,7 +277,7 @@ def _alert_commission(application, key: str) -> None:
     )
 
 
-def answer(*, application_id: int, value: str, user, reason: str = "", request=None, now=None):
+def answer(*, application_id: int, value: str, user, reason: str = "", now=None):
     """The candidate confirms or withdraws. Idempotent and safe under concurrency."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -313,7 +310,6 @@ def answer(*, application_id: int, value: str, user, reason: str = "", request=N
             actor=user,
             target=application,
             data={"automatic": user is None},
-            request=request,
         )
         email_candidate(application, f"application_{value}", automatic=user is None)
         _alert_commission(
@@ -458,7 +454,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
 
 
 @transaction.atomic
-def validate_direct_access(*, application_id: int, user, request=None) -> Decision:
+def validate_direct_access(*, application_id: int, user) -> Decision:
     """Direct access (accès de droit): a validated favourable decision at once."""
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.treatment != Treatment.DIRECT:
@@ -467,8 +463,7 @@ def validate_direct_access(*, application_id: int, user, request=None) -> Decisi
         application_id=application.pk,
         decision_type=default_type(DecisionKind.FAVOURABLE),
         user=user,
-        request=request,
     )
     decision.automatic = DecisionOrigin.DIRECT_ACCESS
     decision.save(update_fields=["automatic"])
-    return validate_decision(decision_id=decision.pk, user=user, request=request)
+    return validate_decision(decision_id=decision.pk, user=user)

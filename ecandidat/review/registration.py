@@ -227,7 +227,7 @@ def mark_exported(applications) -> None:
     ).update(registration_exported_at=timezone.now())
 
 
-def export_pegase(applications: list, *, actor, ip: str | None = None) -> bytes:
+def export_pegase(applications: list, *, actor) -> bytes:
     """The Pégase files of ``applications`` as one ZIP, marked exported and audited."""
     content = pegase_zip(applications)
     mark_exported(applications)
@@ -235,15 +235,14 @@ def export_pegase(applications: list, *, actor, ip: str | None = None) -> bytes:
         codes.REGISTRATION_EXPORTED,
         actor=actor,
         data={"applications": [a.pk for a in applications], "format": "pegase"},
-        ip=ip,
     )
     return content
 
 
-def record_api_read(*, actor, client: str, count: int, ip: str | None = None) -> None:
-    record(codes.REGISTRATION_API, actor=actor, data={"client": client, "count": count}, ip=ip)
+def record_api_read(*, actor, client: str, count: int) -> None:
+    record(codes.REGISTRATION_API, actor=actor, data={"client": client, "count": count})
 
 
-def record_api_refusal(*, actor, reason: str, ip: str | None = None) -> None:
+def record_api_refusal(*, actor, reason: str) -> None:
     """The reason and the client address only: never the header, which holds the secret."""
-    record(codes.REGISTRATION_API_REFUSED, actor=actor, data={"reason": reason}, ip=ip)
+    record(codes.REGISTRATION_API_REFUSED, actor=actor, data={"reason": reason})

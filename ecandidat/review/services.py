@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def check_document(*, document_id: int, status: str, comment: str, user, request=None):
+def check_document(*, document_id: int, status: str, comment: str, user):
     document = (
         ApplicationDocument.objects.select_for_update()
         .select_related(
@@ -62,7 +62,6 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
             "to": status,
             "comment": document.comment,
         },
-        request=request,
     )
     if status == DocumentStatus.REFUSED:
         with translation.override(application.candidate.preferred_language):
@@ -72,7 +71,7 @@ def check_document(*, document_id: int, status: str, comment: str, user, request
 
 
 @transaction.atomic
-def change_file_status(*, application_id: int, action: str, user, deadline=None, request=None):
+def change_file_status(*, application_id: int, action: str, user, deadline=None):
     if action not in workflow.STAFF_ACTIONS:
         raise ReviewError(_("Unknown action."))
     application = (
@@ -98,7 +97,6 @@ def change_file_status(*, application_id: int, action: str, user, deadline=None,
         actor=user,
         target=application,
         data={"action": action, "from": previous, "to": move.target},
-        request=request,
     )
     if move.action == workflow.FileAction.MARK_INCOMPLETE:
         with translation.override(application.candidate.preferred_language):
@@ -112,7 +110,7 @@ def change_file_status(*, application_id: int, action: str, user, deadline=None,
 
 
 @transaction.atomic
-def set_treatment(*, application_id: int, treatment: str, user, request=None):
+def set_treatment(*, application_id: int, treatment: str, user):
     from ecandidat.catalog.enums import Treatment
 
     if treatment not in Treatment.values:
@@ -128,13 +126,12 @@ def set_treatment(*, application_id: int, treatment: str, user, request=None):
         actor=user,
         target=application,
         data={"from": previous, "to": treatment},
-        request=request,
     )
     return application
 
 
 @transaction.atomic
-def set_confirmation_deadline(*, application_id: int, deadline, user, request=None):
+def set_confirmation_deadline(*, application_id: int, deadline, user):
     """A personal confirmation date for one candidate (e.g. after a phone call)."""
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.answer:
@@ -148,13 +145,12 @@ def set_confirmation_deadline(*, application_id: int, deadline, user, request=No
         actor=user,
         target=application,
         data={"from": str(previous or ""), "to": str(deadline)},
-        request=request,
     )
     return application
 
 
 @transaction.atomic
-def set_personal_deadline(*, application_id: int, deadline, user, request=None):
+def set_personal_deadline(*, application_id: int, deadline, user):
     application = Application.objects.select_for_update().get(pk=application_id)
     previous = application.personal_return_deadline
     application.personal_return_deadline = deadline
@@ -164,13 +160,12 @@ def set_personal_deadline(*, application_id: int, deadline, user, request=None):
         actor=user,
         target=application,
         data={"from": str(previous or ""), "to": str(deadline or "")},
-        request=request,
     )
     return application
 
 
 @transaction.atomic
-def add_note(*, application: Application, text: str, user, request=None) -> Note:
+def add_note(*, application: Application, text: str, user) -> Note:
     text = text.strip()
     if not text:
         raise ReviewError(_("The note is empty."))
@@ -180,13 +175,12 @@ def add_note(*, application: Application, text: str, user, request=None) -> Note
         actor=user,
         target=application,
         data={"note": note.pk},
-        request=request,
     )
     return note
 
 
 @transaction.atomic
-def set_tags(*, application: Application, tags, user, request=None) -> None:
+def set_tags(*, application: Application, tags, user) -> None:
     before = set(application.tags.values_list("pk", flat=True))
     after = {t.pk for t in tags}
     if before == after:
@@ -197,7 +191,6 @@ def set_tags(*, application: Application, tags, user, request=None) -> None:
         actor=user,
         target=application,
         data={"added": sorted(after - before), "removed": sorted(before - after)},
-        request=request,
     )
 
 
@@ -225,7 +218,7 @@ BULK_PERMISSIONS = {
 }
 
 
-def start_bulk_job(*, user, action: str, application_ids: list[int], params: dict, request=None):
+def start_bulk_job(*, user, action: str, application_ids: list[int], params: dict):
     from .models import BulkJob
     from .tasks import run_bulk_job
 
@@ -245,7 +238,6 @@ def start_bulk_job(*, user, action: str, application_ids: list[int], params: dic
         actor=user,
         target=job,
         data={"action": action, "count": job.total},
-        request=request,
     )
     transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
     return job
@@ -354,9 +346,7 @@ def _run_job(job) -> None:
 EXPORT_SYNC_LIMIT = 2000
 
 
-def start_export_job(
-    *, user, fmt: str, application_ids: list[int], columns: list[str], request=None
-):
+def start_export_job(*, user, fmt: str, application_ids: list[int], columns: list[str]):
     """Large exports are written by the worker; the page shows progress, then the file."""
     from .models import BulkJob
     from .tasks import run_bulk_job
@@ -371,7 +361,6 @@ def start_export_job(
         codes.REVIEW_EXPORT,
         actor=user,
         data={"format": fmt, "columns": columns, "background": True},
-        request=request,
     )
     transaction.on_commit(lambda: run_bulk_job.enqueue(job.pk))
     return job
@@ -529,16 +518,15 @@ def _run_download(job) -> None:
     _store(job, content, name.rsplit(".", 1)[-1])
 
 
-def record_export(*, user, fmt: str, columns: list[str], ip: str | None = None) -> None:
+def record_export(*, user, fmt: str, columns: list[str]) -> None:
     """An export of the application list made in the request (the worker's are recorded
     when the job is started)."""
-    record(codes.REVIEW_EXPORT, actor=user, data={"format": fmt, "columns": columns}, ip=ip)
+    record(codes.REVIEW_EXPORT, actor=user, data={"format": fmt, "columns": columns})
 
 
-def record_download(*, user, kind: str, application_ids: list[int], ip: str | None = None):
+def record_download(*, user, kind: str, application_ids: list[int]):
     record(
         codes.REVIEW_DOWNLOAD,
         actor=user,
         data={"kind": kind, "applications": application_ids},
-        ip=ip,
     )

@@ -23,12 +23,12 @@ def attempt_login(request, form_class, *, scope: str):
         form = form_class(request, data=request.POST, check_credentials=False)
         form.is_valid()  # the field errors of what was typed, the password is not checked
         form.add_error(None, RATE_LIMITED_MESSAGE)
-        services.record_login_locked(login_value, request)
+        services.record_login_locked(login_value)
         return form, TOO_MANY_REQUESTS
     form = form_class(request, data=request.POST)
     if form.is_valid():
         login(request, form.user)
-        services.record_login(form.user, request)
+        services.record_login(form.user)
         return form, None
-    services.record_login_failure(login_value, request)
+    services.record_login_failure(login_value)
     return form, 200

@@ -6,7 +6,24 @@ from django.utils.http import urlencode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecandidat.accounts.scope import scope_of
+from ecandidat.audit.context import bound_ip
 from ecandidat.catalog.models import InstitutionSettings
+
+
+class AuditContextMiddleware:
+    """Bind the client address for the audit rows the request writes.
+
+    Services never see the request; ``audit.record`` reads the address bound here. The
+    address is the one the rate limiter trusts (``RATELIMIT_IP_META_KEY``: ``REMOTE_ADDR``,
+    or the header a trusted proxy sets).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with bound_ip(request.META.get(settings.RATELIMIT_IP_META_KEY)):
+            return self.get_response(request)
 
 
 class UserLanguageMiddleware:

@@ -53,9 +53,7 @@ def apply(request, program_id):
         Program.objects.in_service().select_related("centre"), pk=program_id
     )
     try:
-        application = services.apply(
-            candidate=request.user, program=program, actor=request.user, request=request
-        )
+        application = services.apply(candidate=request.user, program=program, actor=request.user)
     except services.ApplicationRefused as refused:
         return render(
             request,
@@ -160,7 +158,6 @@ def document_upload(request, pk, document_type_id):
             data=data,
             filename=upload.name,
             actor=request.user,
-            request=request,
         )
     except services.DocumentRefused as refused:
         message = _("The file was refused: %(reason)s") % {"reason": refused.message}
@@ -184,7 +181,6 @@ def document_action(request, pk, document_type_id, action):
             application=application,
             document_type_id=document_type_id,
             actor=request.user,
-            request=request,
         )
     except services.DocumentRefused as refused:
         messages.error(request, refused.message)
@@ -217,9 +213,7 @@ def answers(request, pk):
                 text = text[:1000]
             values[question.pk] = {"yes_no": None, "text": text, "not_concerned": not_concerned}
     try:
-        services.save_answers(
-            application=application, answers=values, actor=request.user, request=request
-        )
+        services.save_answers(application=application, answers=values, actor=request.user)
         if request.htmx:
             return HttpResponse(status=204)  # saved as the candidate types
     except services.DocumentRefused as refused:
@@ -242,7 +236,7 @@ def submit(request, pk):
     application = _own_application(request, pk)
     if request.method == "POST":
         try:
-            services.submit(application_id=application.pk, actor=request.user, request=request)
+            services.submit(application_id=application.pk, actor=request.user)
         except services.SubmitRefused as refused:
             return render(
                 request,
@@ -267,7 +261,7 @@ def cancel(request, pk):
     application = _own_application(request, pk)
     if request.method == "POST":
         try:
-            services.cancel(application_id=application.pk, actor=request.user, request=request)
+            services.cancel(application_id=application.pk, actor=request.user)
         except services.DocumentRefused as refused:
             messages.error(request, refused.message)
             return redirect("candidate:application", pk=pk)
@@ -332,7 +326,6 @@ def answer_offer(request, pk, value):
                 value=value,
                 user=request.user,
                 reason=without_nul(request.POST.get("reason", "")),
-                request=request,
             )
         except decisions.DecisionError as error:
             messages.error(request, error.message)

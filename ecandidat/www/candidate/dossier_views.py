@@ -160,7 +160,6 @@ def single_section(request, section):
                         values=values,
                         expected_version=form.expected_version(),
                         actor=request.user,
-                        request=request,
                         **save_kwargs,
                     )
                 except services.StaleEdit:
@@ -220,7 +219,6 @@ def entry_form(request, section, pk=None):
                     values=form.values(),
                     expected_version=form.expected_version(),
                     actor=request.user,
-                    request=request,
                 )
             except services.StaleEdit:
                 form.add_error(None, STALE_MESSAGE)
@@ -255,7 +253,6 @@ def entry_delete(request, section, pk):
                 entry_id=instance.pk,
                 expected_version=version,
                 actor=request.user,
-                request=request,
             )
         except services.StaleEdit:
             messages.error(request, STALE_MESSAGE)

@@ -33,16 +33,14 @@ def account(request):
     )
     if action == "password" and password_form.is_valid():
         services.change_password(
-            user=user, new_password=password_form.cleaned_data["new_password1"], request=request
+            user=user, new_password=password_form.cleaned_data["new_password1"]
         )
         # Keep this session signed in; every other session of the account is logged out.
         update_session_auth_hash(request, user)
         messages.success(request, _("Your password has been changed."))
         return redirect("candidate:account")
     if action == "email" and email_form.is_valid():
-        services.request_email_change(
-            user=user, new_email=email_form.cleaned_data["new_email"], request=request
-        )
+        services.request_email_change(user=user, new_email=email_form.cleaned_data["new_email"])
         messages.success(
             request,
             _(
@@ -56,7 +54,6 @@ def account(request):
         services.set_preferred_language(
             user=user,
             language=language_form.cleaned_data["preferred_language"],
-            request=request,
         )
         messages.success(request, _("Your preferred language has been saved."))
         return redirect("candidate:account")

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services, tasks
 from ecandidat.accounts.enums import Language, TokenPurpose
-from ecandidat.audit.services import client_ip
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import TOO_MANY_REQUESTS, attempt_login
 from ecandidat.www.ratelimit import limit_exceeded
@@ -65,7 +64,6 @@ def signup(request):
                 first_name=form.cleaned_data["first_name"],
                 email=form.cleaned_data["email"],
                 language=_visitor_language(),
-                request=request,
             )
             return redirect("public:signup_done")
     return render(request, "public/signup.html", {"form": form})
@@ -84,9 +82,7 @@ def _recovery_view(request, *, kind, title, intro, scope_template):
                 request, form, scope_template, {"page_title": title, "intro": intro}
             )
         if valid:
-            tasks.request_recovery(
-                kind=kind, value=form.cleaned_data["email"], ip=client_ip(request)
-            )
+            tasks.request_recovery(kind=kind, value=form.cleaned_data["email"])
             return redirect("public:recovery_done")
     return render(request, scope_template, {"form": form, "page_title": title, "intro": intro})
 
@@ -136,9 +132,7 @@ def _choose_password(request, token, *, purpose, service, template, success_mess
     form = NewPasswordForm(found.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = service(
-                raw_token=token, password=form.cleaned_data["new_password1"], request=request
-            )
+            user = service(raw_token=token, password=form.cleaned_data["new_password1"])
         except services.AccountError:
             return _link_invalid(request, purpose)
         if not user.is_candidate:
@@ -190,7 +184,7 @@ def confirm_email(request, token):
         return _link_invalid(request, TokenPurpose.EMAIL_CHANGE)
     if request.method == "POST":
         try:
-            services.confirm_email_change(raw_token=token, request=request)
+            services.confirm_email_change(raw_token=token)
         except services.AccountError:
             return _link_invalid(request, TokenPurpose.EMAIL_CHANGE)
         messages.success(
@@ -213,7 +207,7 @@ def set_language(request):
     if language not in Language.values:
         return response
     if request.user.is_authenticated:
-        services.set_preferred_language(user=request.user, language=language, request=request)
+        services.set_preferred_language(user=request.user, language=language)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

@@ -13,7 +13,6 @@ from ecandidat.applications import workflow
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
-from ecandidat.audit.services import client_ip
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
 from ecandidat.review import decisions, services
@@ -222,7 +221,6 @@ def application_action(request, pk, action):
                 status=request.POST.get("status", ""),
                 comment=without_nul(request.POST.get("comment", "")),
                 user=request.user,
-                request=request,
             )
         elif action in workflow.STAFF_ACTIONS:
             deadline = services.parse_moment(request.POST.get("deadline", ""))
@@ -231,21 +229,18 @@ def application_action(request, pk, action):
                 action=action,
                 user=request.user,
                 deadline=deadline,
-                request=request,
             )
         elif action == "treatment":
             services.set_treatment(
                 application_id=application.pk,
                 treatment=request.POST.get("treatment", ""),
                 user=request.user,
-                request=request,
             )
         elif action == "note":
             services.add_note(
                 application=application,
                 text=without_nul(request.POST.get("text", "")),
                 user=request.user,
-                request=request,
             )
         elif action == "tags":
             ids = parse_ids(request.POST.getlist("tags"))
@@ -253,14 +248,13 @@ def application_action(request, pk, action):
                 application=application,
                 tags=list(services.tags_for(application).filter(pk__in=ids)),
                 user=request.user,
-                request=request,
             )
         elif action == "confirmation_deadline":
             deadline = services.parse_moment(request.POST.get("deadline", ""))
             if deadline is None:
                 raise services.ReviewError(_("Enter a valid date and time."))
             services.set_confirmation_deadline(
-                application_id=application.pk, deadline=deadline, user=request.user, request=request
+                application_id=application.pk, deadline=deadline, user=request.user
             )
         elif action == "deadline":
             raw = request.POST.get("deadline", "")
@@ -268,7 +262,7 @@ def application_action(request, pk, action):
             if raw and deadline is None:
                 raise services.ReviewError(_("Enter a valid date and time."))
             services.set_personal_deadline(
-                application_id=application.pk, deadline=deadline, user=request.user, request=request
+                application_id=application.pk, deadline=deadline, user=request.user
             )
         else:
             raise Http404
@@ -297,7 +291,6 @@ def bulk_start(request):
             action=request.POST.get("action", ""),
             application_ids=ids,
             params=params,
-            request=request,
         )
     except services.ReviewError as error:
         messages.error(request, error.message)
@@ -343,11 +336,10 @@ def export(request, fmt):
             fmt=fmt,
             application_ids=list(qs.values_list("pk", flat=True)),
             columns=keys,
-            request=request,
         )
         return redirect("staff:bulk_job", pk=job.pk)
     rows = with_column_data(qs, columns).order_by("pk").iterator(chunk_size=500)
-    services.record_export(user=request.user, fmt=fmt, columns=keys, ip=client_ip(request))
+    services.record_export(user=request.user, fmt=fmt, columns=keys)
     header = [str(c.label) for c in columns]
     if fmt == "csv":
         writer = CsvWriter(_Echo(), delimiter=";")  # neutralises every cell
@@ -453,7 +445,6 @@ def download(request):
         user=request.user,
         kind=kind,
         application_ids=[a.pk for a in applications],
-        ip=client_ip(request),
     )
     if len(applications) > downloads.SYNC_LIMIT:
         job = services.start_file_job(
@@ -505,7 +496,6 @@ def decision_enter(request, pk):
             comment=without_nul(request.POST.get("comment", ""))[:4000],
             appeal=request.POST.get("appeal") == "on",
             publish_at=publish_at,
-            request=request,
         )
     except decisions.DecisionError as error:
         messages.error(request, error.message)
@@ -522,7 +512,7 @@ def decision_validate(request, pk, decision_id):
         raise Http404
     decision = get_object_or_404(application.decisions, pk=decision_id)
     try:
-        decisions.validate_decision(decision_id=decision.pk, user=request.user, request=request)
+        decisions.validate_decision(decision_id=decision.pk, user=request.user)
     except decisions.DecisionError as error:
         messages.error(request, error.message)
     else:
@@ -537,9 +527,7 @@ def direct_access(request, pk):
     if not editable:
         raise Http404
     try:
-        decisions.validate_direct_access(
-            application_id=application.pk, user=request.user, request=request
-        )
+        decisions.validate_direct_access(application_id=application.pk, user=request.user)
     except decisions.DecisionError as error:
         messages.error(request, error.message)
     else:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services, tasks
-from ecandidat.audit.services import client_ip
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import attempt_login
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
@@ -46,7 +45,7 @@ def staff_login(request):
 @require_POST
 def staff_logout(request):
     if request.user.is_authenticated:
-        services.record_logout(request.user, ip=client_ip(request))
+        services.record_logout(request.user)
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("staff:login")
@@ -62,9 +61,7 @@ def password_lost(request):
             return render(request, "staff/password_lost.html", {"form": form}, status=429)
         if valid:
             # The same work whether or not the login exists: the worker looks it up.
-            tasks.request_recovery(
-                kind="staff_password", value=form.cleaned_data["username"], ip=client_ip(request)
-            )
+            tasks.request_recovery(kind="staff_password", value=form.cleaned_data["username"])
             return redirect("staff:password_lost_done")
     return render(request, "staff/password_lost.html", {"form": form})
 

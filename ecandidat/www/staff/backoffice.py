@@ -408,7 +408,7 @@ def resource_edit(request, key, pk=None):
         if not can_edit:
             raise Http404
         if form.is_valid():
-            obj = services.save_form(form, user=request.user, request=request)
+            obj = services.save_form(form, user=request.user)
             messages.success(request, _("Saved."))
             return redirect("staff:resource_edit", key=key, pk=obj.pk)
     if not can_edit:
@@ -437,7 +437,7 @@ def campaign_activate(request, pk):
     if not request.user.has_perm("catalog.change_campaign"):
         raise Http404
     campaign = get_object_or_404(Campaign, pk=pk)
-    services.activate_campaign(campaign, user=request.user, request=request)
+    services.activate_campaign(campaign, user=request.user)
     messages.success(request, _("The campaign is now active; the previous one is archived."))
     return redirect("staff:resource_edit", key="campaigns", pk=pk)
 
@@ -459,9 +459,7 @@ def programs_bulk(request):
     form = forms.BulkProgramForm(request.POST if "apply" in request.POST else None)
     report = None
     if form.is_bound and form.is_valid():
-        report = services.bulk_update_programs(
-            programs, form.changes(), user=request.user, request=request
-        )
+        report = services.bulk_update_programs(programs, form.changes(), user=request.user)
     return render(
         request,
         "staff/programs_bulk.html",
@@ -478,7 +476,7 @@ def institution_settings(request):
     instance = InstitutionSettings.load()
     form = forms.InstitutionSettingsForm(request.POST or None, instance=instance, user=request.user)
     if request.method == "POST" and can_edit and form.is_valid():
-        services.save_form(form, user=request.user, request=request)
+        services.save_form(form, user=request.user)
         messages.success(request, _("Saved."))
         return redirect("staff:settings")
     return render(

@@ -80,7 +80,6 @@ def edit_section(request, dossier_number, section):
                     values=values,
                     expected_version=form.expected_version(),
                     actor=request.user,
-                    request=request,
                     **(
                         {"user_values": extra}
                         if section == "personal"
@@ -137,7 +136,6 @@ def create_account(request):
             first_name=form.cleaned_data["first_name"],
             email=form.cleaned_data["email"],
             language=form.cleaned_data["language"],
-            request=request,
             actor=request.user,
         )
         messages.success(
@@ -160,7 +158,7 @@ def erase_account(request, dossier_number):
         if request.POST.get("confirm") != subject.username:
             messages.error(request, _("Type the dossier number to confirm."))
         else:
-            erase_candidate(user=subject, actor=request.user, request=request)
+            erase_candidate(user=subject, actor=request.user)
             messages.success(request, _("The account and its data have been erased."))
             return redirect(reverse("staff:candidate_search"))
     return render(

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ecandidat.audit.services import client_ip
 from ecandidat.core import services as job_services
 from ecandidat.core.jobs import ensure_jobs
 from ecandidat.core.models import JobRun, PeriodicJob
@@ -34,9 +33,9 @@ def job_list(request):
 def job_action(request, pk, action):
     job = get_object_or_404(PeriodicJob, pk=pk)
     if action == "toggle":
-        job_services.toggle_job(job, actor=request.user, ip=client_ip(request))
+        job_services.toggle_job(job, actor=request.user)
         messages.success(request, _("Saved."))
     elif action == "run":
-        job_services.request_run(job, actor=request.user, ip=client_ip(request))
+        job_services.request_run(job, actor=request.user)
         messages.success(request, _("The job has been queued: the worker runs it."))
     return redirect("staff:jobs")

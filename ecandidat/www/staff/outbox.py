@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecandidat.audit.models import AuditEvent
-from ecandidat.audit.services import client_ip
 from ecandidat.notifications import services as notifications
 from ecandidat.notifications.enums import OutboxStatus
 from ecandidat.notifications.models import OutboxEmail
@@ -54,7 +53,7 @@ def outbox_email(request, pk):
 @require_POST
 def outbox_resend(request, pk):
     email = get_object_or_404(OutboxEmail.objects.exclude(status=OutboxStatus.SENT), pk=pk)
-    notifications.requeue(email.pk, actor=request.user, ip=client_ip(request))
+    notifications.requeue(email.pk, actor=request.user)
     messages.success(request, _("The email is queued again."))
     return redirect("staff:outbox_email", pk=pk)
 

@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
-from ecandidat.audit.services import client_ip
 from ecandidat.review import registration
 from ecandidat.www.access import staff_permission_required
 
@@ -30,7 +29,7 @@ def export_page(request):
         )
         if not selected:
             raise Http404
-        content = registration.export_pegase(selected, actor=request.user, ip=client_ip(request))
+        content = registration.export_pegase(selected, actor=request.user)
         response = HttpResponse(content, content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="pegase-opi.zip"'
         return response
@@ -64,7 +63,7 @@ def _token_refusal(header: str) -> str | None:
 
 
 def _refuse(request, reason: str):
-    registration.record_api_refusal(actor=request.user, reason=reason, ip=client_ip(request))
+    registration.record_api_refusal(actor=request.user, reason=reason)
     raise Http404
 
 
@@ -93,5 +92,5 @@ def api(request):
     if request.GET.get("new") == "1":
         applications = applications.filter(registration_exported_at=None)
     data = registration.as_json(applications)
-    registration.record_api_read(actor=actor, client=who, count=len(data), ip=client_ip(request))
+    registration.record_api_read(actor=actor, client=who, count=len(data))
     return JsonResponse({"registrations": data})

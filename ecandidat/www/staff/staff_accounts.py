@@ -50,9 +50,7 @@ def create(request):
     form = NewStaffMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = account_services.invite_staff_member(
-                **form.cleaned_data, actor=request.user, request=request
-            )
+            user = account_services.invite_staff_member(**form.cleaned_data, actor=request.user)
         except IntegrityError:
             # Another administrator took the same login a moment ago.
             form.add_error("username", _("This login is already taken."))

@@ -16,7 +16,6 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecandidat.accounts import services as account_services
-from ecandidat.audit.services import client_ip
 from ecandidat.www.access import safe_next, staff_required
 from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE
 from ecandidat.www.ratelimit import second_factor_limit_exceeded
@@ -61,7 +60,7 @@ def setup(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 otp_login(request, device)
-                account_services.record_two_factor(user, "enabled", ip=client_ip(request))
+                account_services.record_two_factor(user, "enabled")
                 messages.success(request, _("Two-factor authentication is on."))
                 return redirect(_next(request))
             form.add_error("code", _("This code is not valid. Check the time of your device."))
@@ -90,8 +89,8 @@ def verify(request):
             for device in TOTPDevice.objects.filter(user=user, confirmed=True):
                 if device.verify_token(code):
                     otp_login(request, device)
-                    account_services.record_two_factor(user, "verified", ip=client_ip(request))
+                    account_services.record_two_factor(user, "verified")
                     return redirect(_next(request))
-            account_services.record_two_factor(user, "failed", ip=client_ip(request))
+            account_services.record_two_factor(user, "failed")
             form.add_error("code", _("This code is not valid. Check the time of your device."))
     return render(request, "staff/two_factor_verify.html", {"form": form, "next": _next(request)})

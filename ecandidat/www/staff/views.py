@@ -115,9 +115,7 @@ def apply_for_candidate(request, dossier_number):
     if request.method == "POST":
         program = get_object_or_404(programs, pk=parse_id(request.POST.get("program")))
         try:
-            application_services.apply(
-                candidate=subject, program=program, actor=request.user, request=request
-            )
+            application_services.apply(candidate=subject, program=program, actor=request.user)
         except application_services.ApplicationRefused as refused:
             reasons = refused.reasons
         else:
