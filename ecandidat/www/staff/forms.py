@@ -16,7 +16,8 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
-from ecandidat.review.models import DecisionReason, DecisionType, Tag
+from ecandidat.decisions.models import DecisionReason, DecisionType
+from ecandidat.review.models import Tag
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

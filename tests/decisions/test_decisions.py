@@ -7,11 +7,11 @@ from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications.enums import CandidateAnswer, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import DecisionReason, DecisionType
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.notifications.services import render_email
-from ecandidat.review import decisions
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import DecisionReason, DecisionType
 from tests.factories import UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
