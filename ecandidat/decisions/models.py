@@ -3,6 +3,7 @@ application (validated, published, answered through the application's offer fiel
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications.models import Application
@@ -54,8 +55,6 @@ class DecisionType(models.Model):
 
     @property
     def label(self) -> str:
-        from django.utils.translation import get_language
-
         return (
             self.label_fr
             if (get_language() or "fr").startswith("fr")
@@ -76,8 +75,6 @@ class DecisionReason(models.Model):
         ordering = ["label_fr"]
 
     def __str__(self):
-        from django.utils.translation import get_language
-
         return (
             self.label_fr
             if (get_language() or "fr").startswith("fr")

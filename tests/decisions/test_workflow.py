@@ -16,7 +16,7 @@ from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import Decision
 from ecandidat.decisions.workflow import AWAITING, DecisionAction, DecisionState, OfferAction
 from ecandidat.notifications.models import OutboxEmail
-from tests.factories import staff_with_role
+from tests.factories import DecisionFactory, staff_with_role
 
 from .test_decisions import decision_types, received, type_of  # noqa: F401
 
@@ -44,14 +44,13 @@ def alerting(program):
 
 def _decision_in(application, state, manager):
     """A favourable decision on ``application`` standing in ``state``."""
-    now = timezone.now()
-    return Decision.objects.create(
+    validated = state == DecisionState.VALIDATED
+    return DecisionFactory(
         application=application,
-        decision_type=type_of(DecisionKind.FAVOURABLE),
         entered_by=manager,
-        publish_at=now - timedelta(minutes=1) if state == DecisionState.SCHEDULED else None,
-        validated_at=now if state == DecisionState.VALIDATED else None,
-        validated_by=manager if state == DecisionState.VALIDATED else None,
+        scheduled=state == DecisionState.SCHEDULED,
+        validated=validated,
+        validated_by=manager if validated else None,
     )
 
 
@@ -81,10 +80,9 @@ def _publish(application, decision, manager):
 
 def _promote(application, decision, manager):
     # A place is free and ``application`` is first on the complementary list.
-    Decision.objects.create(
+    DecisionFactory(
         application=application,
-        decision_type=type_of(DecisionKind.COMPLEMENTARY_LIST),
-        rank=1,
+        complementary=True,
         validated_at=timezone.now() - timedelta(days=1),
     )
     decisions.promote_next(program_id=application.program_id, campaign_id=application.campaign_id)
