@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
@@ -39,7 +40,7 @@ from .models import Answer, Application, ApplicationDocument, CandidateFile
 @dataclass
 class Reason:
     code: str
-    message: str
+    message: StrOrPromise
 
 
 class ApplicationRefused(Exception):
@@ -167,7 +168,8 @@ def _latest_common_files(candidate) -> dict[int, CandidateFile]:
         .select_related("file")
         .order_by("file__uploaded_at")
     ):
-        files[use.document_type_id] = use.file
+        if use.file is not None:  # filtered above; narrowed for the type checker
+            files[use.document_type_id] = use.file
     return files
 
 
@@ -290,7 +292,8 @@ def upload_document(
             )
             _release(old_files)
         except Exception:
-            candidate_file.file.storage.delete(candidate_file.file.name)
+            if candidate_file.file.name:
+                candidate_file.file.storage.delete(candidate_file.file.name)
             raise
         record(
             codes.DOCUMENT_UPLOADED,

@@ -46,8 +46,8 @@ class Transition:
     target: FileStatus
     by: By
     audit: str
-    email: str | None = None
-    stamp: str | None = None  # the timestamp field set to "now"
+    email: str = ""  # the candidate's email, if any
+    stamp: str = ""  # the timestamp field set to "now", if any
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -103,7 +103,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 
-BY_ACTION = {t.action: t for t in TRANSITIONS}
+BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 
 class TransitionRefused(Exception):

@@ -58,11 +58,17 @@ def latest_validated_subquery(field: str = "pk"):
 
 
 def default_type(kind: str) -> DecisionType:
-    return (
+    """The central decision type of ``kind`` in service (one is seeded for each kind)."""
+    found = (
         DecisionType.objects.filter(kind=kind, in_service=True, centre__isnull=True)
         .order_by("pk")
         .first()
     )
+    if found is None:
+        raise DecisionError(
+            _("No decision type of this kind is in service: the central office must add one.")
+        )
+    return found
 
 
 def types_for(application):
