@@ -25,6 +25,7 @@ from ecandidat.catalog.models import (
     Program,
     Question,
 )
+from ecandidat.common.errors import DomainError
 from ecandidat.dossier.models import PersonalInformation
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.files import antivirus
@@ -42,7 +43,9 @@ class Reason:
     message: str
 
 
-class ApplicationRefused(Exception):
+class ApplicationRefused(DomainError):
+    """Every reason the candidate cannot apply (``reasons``); ``message`` joins them."""
+
     def __init__(self, reasons: list[Reason]):
         super().__init__("; ".join(str(r.message) for r in reasons))
         self.reasons = reasons
@@ -174,10 +177,8 @@ def _latest_common_files(candidate) -> dict[int, CandidateFile]:
 # --- documents ----------------------------------------------------------------------------
 
 
-class DocumentRefused(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class DocumentRefused(DomainError):
+    """A change to the application's documents, answers or state is refused."""
 
 
 def _editable_or_refuse(application: Application, now=None):
@@ -246,9 +247,8 @@ def upload_document(
     actor,
 ) -> ApplicationDocument:
     """Check, scan and store an upload; nothing is stored when any check fails."""
-    institution = InstitutionSettings.load()
     try:
-        checked = check_upload(data, max_bytes=institution.upload_max_mb * 1024 * 1024)
+        checked = check_upload(data, max_bytes=InstitutionSettings.load().upload_max_bytes)
     except UploadRefused as exc:
         raise DocumentRefused(exc.message) from None
     document_type = DocumentType.objects.filter(pk=document_type_id).first()
@@ -398,7 +398,10 @@ def missing_items(application: Application) -> list[str]:
     return missing
 
 
-class SubmitRefused(Exception):
+class SubmitRefused(DomainError):
+    """What is missing before the application can be transmitted (``messages``);
+    ``message`` joins them."""
+
     def __init__(self, messages):
         super().__init__("; ".join(str(m) for m in messages))
         self.messages = messages

@@ -8,10 +8,12 @@ row lock, with the stored version: if another tab (or a staff member) saved in b
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.common.errors import DomainError
 
 from .models import (
     Address,
@@ -24,8 +26,10 @@ from .models import (
 )
 
 
-class StaleEdit(Exception):
-    """The row changed since the form was displayed."""
+class StaleEdit(DomainError):
+    """The row changed since the form was displayed (each page words it for its reader)."""
+
+    default_message = _("This information was changed meanwhile: check it and save again.")
 
 
 def _changed_fields(obj, values: dict) -> list[str]:
