@@ -212,30 +212,26 @@ def _documents_to_update(application: Application, document_type: DocumentType):
     return rows.filter(application=application)
 
 
-def _scan(content: bytes, *, actor, document_type) -> str:
-    if not settings.CLAMAV_URL:
-        return ScanStatus.NOT_SCANNED
+def _scan(content: bytes, *, actor, document_type) -> ScanStatus:
+    """The antivirus rule of ``files.antivirus.check``, each refusal audited; an unreachable
+    daemon follows ``CLAMAV_UNAVAILABLE_POLICY`` (accepted files are rescanned later)."""
     try:
-        result = antivirus.scan_bytes(content)
-    except antivirus.ScannerUnavailable as exc:
-        record(
-            codes.DOCUMENT_SCAN_UNAVAILABLE,
-            actor=actor,
-            data={"error": str(exc)[:200]},
+        return ScanStatus(
+            antivirus.check(
+                content,
+                accept_unavailable=settings.CLAMAV_UNAVAILABLE_POLICY == "accept",
+                on_unavailable=lambda error: record(
+                    codes.DOCUMENT_SCAN_UNAVAILABLE, actor=actor, data={"error": str(error)[:200]}
+                ),
+                on_infected=lambda signature: record(
+                    codes.DOCUMENT_INFECTED,
+                    actor=actor,
+                    data={"signature": signature, "document_type": document_type.pk},
+                ),
+            )
         )
-        if settings.CLAMAV_UNAVAILABLE_POLICY == "accept":
-            return ScanStatus.PENDING
-        raise DocumentRefused(
-            _("The antivirus check is unavailable right now. Please try again in a few minutes.")
-        ) from exc
-    if result.infected:
-        record(
-            codes.DOCUMENT_INFECTED,
-            actor=actor,
-            data={"signature": result.signature, "document_type": document_type.pk},
-        )
-        raise DocumentRefused(_("This file contains a virus and was refused."))
-    return ScanStatus.CLEAN
+    except UploadRefused as refused:
+        raise DocumentRefused(refused.message) from refused
 
 
 def upload_document(
