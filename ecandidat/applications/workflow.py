@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.audit import codes
+from ecandidat.common.errors import DomainError
 
 from .enums import FileStatus
 
@@ -106,10 +107,15 @@ TRANSITIONS: tuple[Transition, ...] = (
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(DomainError):
+    """The table has no row for ``action`` from ``status``."""
+
     def __init__(self, action: str, status: str):
         self.action, self.status = action, status
-        super().__init__(f"{action} is not possible from {status!r}")
+        label = FileStatus(status).label if status in FileStatus.values else status
+        super().__init__(
+            _("This action is not possible while the file is “%(status)s”.") % {"status": label}
+        )
 
 
 def transition(action: str, status: str) -> Transition:

@@ -13,20 +13,16 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ecandidat.accounts.scope import scope_of
+from ecandidat.common.i18n import LocalizedLabel, localized
 from ecandidat.files.staff import checked_staff_file
 from ecandidat.files.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, UploadRefused
 
 from . import access
 from .enums import CampaignStatus, QuestionKind, Scope, Treatment
-
-
-def _localized(fr: str, en: str) -> str:
-    return fr if (get_language() or "fr").startswith("fr") else (en or fr)
 
 
 def _check_staff_upload(instance, field_name: str, *, images_only: bool) -> None:
@@ -40,7 +36,7 @@ def _check_staff_upload(instance, field_name: str, *, images_only: bool) -> None
         checked = checked_staff_file(
             field_file.file,
             allowed=IMAGE_TYPES if images_only else DOCUMENT_TYPES,
-            max_bytes=InstitutionSettings.load().upload_max_mb * MB,
+            max_bytes=InstitutionSettings.load().upload_max_bytes,
         )
     except UploadRefused as refused:
         raise ValidationError({field_name: refused.message}) from None
@@ -54,7 +50,7 @@ def _as_date(value: date | datetime) -> date:
     return value
 
 
-class LabelledModel(models.Model):
+class LabelledModel(LocalizedLabel, models.Model):
     label_fr = models.CharField(_("label (French)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
 
@@ -63,10 +59,6 @@ class LabelledModel(models.Model):
 
     def __str__(self):
         return self.label
-
-    @property
-    def label(self) -> str:
-        return _localized(self.label_fr, self.label_en)
 
 
 class VisibleQuerySet(models.QuerySet):
@@ -372,7 +364,7 @@ class Program(LabelledModel, Milestones):
 
     @property
     def info(self) -> str:
-        return _localized(self.info_fr, self.info_en)
+        return localized(self.info_fr, self.info_en)
 
     def is_open(self, moment=None) -> bool:
         moment = moment or timezone.now()
@@ -530,6 +522,11 @@ class InstitutionSettings(models.Model):
     def load(cls) -> "InstitutionSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    @property
+    def upload_max_bytes(self) -> int:
+        """The per-file upload limit, for candidates' documents and staff's files alike."""
+        return self.upload_max_mb * MB
 
     def overdue_cutoff(self, now=None):
         """Applications transmitted before this moment and still undecided are overdue."""

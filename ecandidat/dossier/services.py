@@ -10,10 +10,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.common.errors import DomainError
 
 from .models import (
     Address,
@@ -27,8 +29,10 @@ from .models import (
 )
 
 
-class StaleEdit(Exception):
-    """The row changed since the form was displayed."""
+class StaleEdit(DomainError):
+    """The row changed since the form was displayed (each page words it for its reader)."""
+
+    default_message = _("This information was changed meanwhile: check it and save again.")
 
 
 def _changed_fields(obj, values: dict) -> list[str]:
