@@ -46,6 +46,7 @@ import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -871,7 +872,8 @@ def load_demonyms(tgz_path: Path) -> dict[str, dict]:
 
 
 def build_countries(insee_codes: dict[str, str], demonyms: dict[str, dict]):
-    import pycountry
+    # Installed only to re-run the extraction (SOURCES.md gives the version), not by the app.
+    import pycountry  # noqa: PLC0415
 
     if pycountry_version() != PYCOUNTRY_VERSION:
         log(f"warning: pycountry {pycountry_version()} installed, {PYCOUNTRY_VERSION} expected")
@@ -1050,8 +1052,6 @@ def mit_notice(wheel_path: Path) -> tuple[str, str]:
 
 
 def pycountry_version() -> str:
-    from importlib.metadata import version
-
     return version("pycountry")
 
 

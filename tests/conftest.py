@@ -3,6 +3,8 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
 
 from ecandidat.referentials.importer import import_all
 from ecandidat.referentials.models import Country
@@ -67,15 +69,11 @@ class Bench:
     machines of different speeds compare."""
 
     def __init__(self, capsys):
-        from django.test import Client
-
         # A client of its own: the benchmark's client may be signed in.
         self._client, self._capsys, self._trivial = Client(), capsys, None
 
     def trivial_seconds(self) -> float:
         if self._trivial is None:
-            from django.urls import reverse
-
             url = reverse("public:home")
             self._client.get(url)  # warm caches and templates
             timings = []

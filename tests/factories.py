@@ -2,7 +2,10 @@ import factory
 from django.utils import timezone
 
 from ecandidat.accounts.enums import UserKind
-from ecandidat.accounts.models import IssuedDossierNumber, User
+from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
+from ecandidat.applications.enums import SUBMITTED_STATUSES, FileStatus
+from ecandidat.applications.models import Application
+from ecandidat.decisions.models import DecisionType
 
 PASSWORD = "correct horse battery staple"
 
@@ -82,8 +85,6 @@ class ProgramFactory(factory.django.DjangoModelFactory):
 
 
 def staff_with_role(role, *, centre=None, commission=None, **kwargs):
-    from ecandidat.accounts.models import RoleAssignment
-
     user = UserFactory(staff=True, **kwargs)
     RoleAssignment.objects.create(user=user, role=role, centre=centre, commission=commission)
     return user
@@ -92,10 +93,6 @@ def staff_with_role(role, *, centre=None, commission=None, **kwargs):
 def put_in_state(application, status):
     """Move an application straight to ``status`` for a test, with the timestamps the
     database requires of that state (submitted_at once transmitted, cancelled_at)."""
-    from django.utils import timezone
-
-    from ecandidat.applications.enums import SUBMITTED_STATUSES, FileStatus
-    from ecandidat.applications.models import Application
 
     now = timezone.now()
     Application.objects.filter(pk=application.pk).update(
@@ -161,7 +158,6 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 def decision_type(kind: str):
     """The central decision type of ``kind`` (seeded by a migration; recreated after a
     transactional test flushed the table)."""
-    from ecandidat.decisions.models import DecisionType
 
     code = {"favourable": "FAV", "unfavourable": "DEF", "waiting_list": "LA"}.get(kind, kind[:3])
     found = DecisionType.objects.filter(kind=kind, centre__isnull=True).order_by("pk").first()

@@ -32,7 +32,7 @@ def _image_as_pdf(data: bytes) -> bytes:
 def application_pdf(application: Application, language: str) -> bytes:
     # Loaded on first use: WeasyPrint pulls in Pango and fonts (a second of start-up that
     # every web and worker process would pay, though few ever render a PDF).
-    import weasyprint
+    import weasyprint  # noqa: PLC0415
 
     candidate = application.candidate
     documents = list(application.documents.select_related("document_type", "file"))

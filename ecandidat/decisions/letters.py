@@ -11,7 +11,7 @@ from .models import Decision
 
 
 def letter_pdf(decision: Decision) -> bytes:
-    import weasyprint
+    import weasyprint  # noqa: PLC0415  (loaded on first use, see applications.pdf)
 
     application = decision.application
     commission = application.program.commission

@@ -1,6 +1,8 @@
 from django.conf import settings
 
 from ecandidat.common.i18n import french_active
+from ecandidat.dossier.services import dossier_summary
+from ecandidat.www.staff.backoffice import staff_menu
 
 _VOWELS = tuple("AEIOUYÉÈÊÂÎÔÛaeiouyéèêâîôû")
 
@@ -25,7 +27,6 @@ def dossier(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_candidate:
         return {}
-    from ecandidat.dossier.services import dossier_summary
 
     return {"dossier_status": dossier_summary(user)}
 
@@ -34,6 +35,5 @@ def staff(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_staff:
         return {}
-    from ecandidat.www.staff.backoffice import staff_menu
 
     return {"staff_menu": staff_menu(user)}

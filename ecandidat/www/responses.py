@@ -19,6 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
 from ecandidat.applications.pdf import application_pdf
+from ecandidat.decisions.letters import letter_pdf
 
 FALLBACK_NAME = "download"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +73,6 @@ def candidate_file_response(candidate_file):
 
 def letter_response(decision):
     """The admission or refusal letter of a validated decision."""
-    from ecandidat.decisions.letters import letter_pdf
 
     application = decision.application
     name = f"letter-{application.candidate.username}-{application.program.code}.pdf"

@@ -26,6 +26,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
+from ecandidat.catalog.models import InstitutionSettings
 from ecandidat.files.uploads import too_large_message
 
 # The fields and part headers around a file: the CSRF token, the file name, boundaries.
@@ -45,8 +46,6 @@ class UploadRefusal:
 def upload_max_bytes(request) -> int:
     """The institution's per-file limit, read once per request."""
     if not hasattr(request, "_upload_max_bytes"):
-        from ecandidat.catalog.models import InstitutionSettings
-
         request._upload_max_bytes = InstitutionSettings.load().upload_max_bytes
     return request._upload_max_bytes
 

@@ -9,6 +9,7 @@ from ecandidat.accounts.dossier_numbers import (
     random_dossier_number,
 )
 from ecandidat.accounts.models import IssuedDossierNumber
+from ecandidat.catalog.models import InstitutionSettings
 from tests.factories import UserFactory
 
 FORMAT = re.compile(r"^[0-9A-Z]{8}$")
@@ -43,8 +44,6 @@ def test_allocation_uses_the_configured_prefix(settings):
 
 @pytest.mark.django_db
 def test_the_central_office_prefix_wins(settings):
-    from ecandidat.catalog.models import InstitutionSettings
-
     settings.DOSSIER_NUMBER_PREFIX = "RU"
     InstitutionSettings.objects.update_or_create(pk=1, defaults={"dossier_number_prefix": "Z9"})
     assert allocate_dossier_number().startswith("Z9")

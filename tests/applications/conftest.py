@@ -6,6 +6,7 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
 
+from ecandidat.applications import services
 from ecandidat.catalog.enums import CampaignStatus, QuestionKind, Scope
 from ecandidat.catalog.models import Campaign, DocumentType, Question
 from ecandidat.dossier.models import Address, Baccalaureate, PersonalInformation
@@ -107,7 +108,6 @@ def candidate(referentials):
 
 def prepared(candidate, program, document_types, questions):
     """An application with every document and answer in place, not transmitted yet."""
-    from ecandidat.applications import services
 
     application = services.apply(candidate=candidate, program=program, actor=candidate)
     for key, data in [("cv", make_pdf()), ("letter", make_image())]:

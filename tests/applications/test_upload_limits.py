@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -13,8 +14,9 @@ from ecandidat.applications import services
 from ecandidat.applications.models import Answer, CandidateFile
 from ecandidat.catalog.models import InstitutionSettings
 from ecandidat.www.upload_limits import MULTIPART_MARGIN
+from tests.factories import UserFactory
 
-from .conftest import make_image, make_pdf
+from .conftest import complete_dossier, make_image, make_pdf
 from .hostile import MB
 
 BOUNDARY = "----ecandidat-test-boundary"
@@ -287,9 +289,6 @@ def test_uploads_are_rate_limited_per_account(
 def test_the_upload_rate_is_counted_per_account(
     client, candidate, application, upload_url, settings
 ):
-    from tests.factories import UserFactory
-
-    from .conftest import complete_dossier
 
     settings.RATELIMITS = {**settings.RATELIMITS, "upload_account": "1/h"}
     client.force_login(candidate)
@@ -306,6 +305,4 @@ def test_the_upload_rate_is_counted_per_account(
 
 
 def _file(name, data):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data)

@@ -1,6 +1,8 @@
 import io
+import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -10,6 +12,8 @@ from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications import services
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
+from ecandidat.applications.pdf import application_pdf
+from ecandidat.audit.models import AuditEvent
 from tests.factories import CentreFactory, ProgramFactory, UserFactory, staff_with_role
 
 from .conftest import make_image, make_pdf
@@ -51,7 +55,6 @@ def test_apply_from_the_offer_tree(client, candidate, program, document_types):
 def test_upload_through_the_page_and_refusal_message(client, application, document_types):
     client.force_login(application.candidate)
     url = reverse("candidate:document_upload", args=[application.pk, document_types["letter"].pk])
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     response = client.post(url, {"file": SimpleUploadedFile("fake.pdf", b"not a pdf")}, follow=True)
     assert "Only PDF, JPEG and PNG files are accepted." in response.content.decode()
@@ -67,10 +70,6 @@ def test_pdf_of_the_file_contains_the_documents(client, application):
 
 @pytest.mark.benchmark
 def test_pdf_generation_time(application, bench):
-    import time
-
-    from ecandidat.applications.pdf import application_pdf
-
     started = time.perf_counter()
     application_pdf(application, "fr")
     bench.report("application PDF", time.perf_counter() - started)
@@ -172,7 +171,6 @@ def test_candidate_manager_applies_on_behalf(client, candidate, program, documen
     assert response.status_code == 302
     application = Application.objects.get(candidate=candidate)
     assert application.created_by == manager
-    from ecandidat.audit.models import AuditEvent
 
     assert AuditEvent.objects.get(action="application.created").actor == manager
     again = client.post(url, {"program": program.pk})

@@ -1,5 +1,6 @@
 """The PostgreSQL statement timeout bounds web requests, not the worker or commands."""
 
+import json
 import os
 import subprocess
 import sys
@@ -46,8 +47,6 @@ LOG = "import django, logging; django.setup(); logging.getLogger('ecandidat.x').
 
 @pytest.mark.parametrize(("log_format", "json_lines"), [("json", True), ("plain", False)])
 def test_logs_are_json_lines_in_production(log_format, json_lines):
-    import json
-
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ecandidat.settings", "LOG_FORMAT": log_format}
     run = subprocess.run(
         [sys.executable, "-c", LOG], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60

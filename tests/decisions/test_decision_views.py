@@ -1,14 +1,23 @@
+import io
+from datetime import timedelta
+
 import pytest
+from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import RoleAssignment
+from ecandidat.catalog.models import InstitutionSettings
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
 from ecandidat.jobs import runner
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
+from ecandidat.review.models import Tag
 from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.factories import CentreFactory, UserFactory, staff_with_role
 
@@ -173,12 +182,6 @@ def test_central_office_configures_decision_types(client):
 
 
 def test_letters_three_personas_and_email_attachment(client, program, campaign, people, settings):
-    import io
-
-    from django.core import mail
-    from django.test import TestCase
-    from pypdf import PdfReader
-
     program.commission.signatory_name = "La présidente du jury"
     program.commission.attach_letters = True
     program.commission.save()
@@ -216,9 +219,6 @@ def test_letters_three_personas_and_email_attachment(client, program, campaign, 
 def test_schedule_publication_in_bulk_and_personal_confirmation_date(
     client, program, campaign, people
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     program.confirmation_days = 8
     program.save()
@@ -250,8 +250,6 @@ def test_schedule_publication_in_bulk_and_personal_confirmation_date(
 
 
 def test_centres_define_decision_types_only_when_allowed(client, program, people):
-    from ecandidat.catalog.models import InstitutionSettings
-
     client.force_login(people["manager"])
     url = reverse("staff:resource_new", args=["decision-types"])
     data = {
@@ -294,8 +292,6 @@ def test_list_filters_by_decision_and_treatment(client, program, campaign, peopl
 
 
 def test_centre_managers_manage_their_centre_tags(client, program, people):
-    from ecandidat.review.models import Tag
-
     client.force_login(people["manager"])
     url = reverse("staff:resource_new", args=["tags"])
     assert (

@@ -1,17 +1,24 @@
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from ecandidat.accounts.enums import StaffRole
+from ecandidat.applications import services as application_services
 from ecandidat.applications.enums import CandidateAnswer
-from ecandidat.applications.models import Application
+from ecandidat.applications.models import Application, CandidateFile
+from ecandidat.applications.retention import purge_archived
 from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.models import Campaign, InstitutionSettings
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import DecisionReason, DecisionType
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.notifications.services import render_email
+from tests.applications.conftest import make_pdf
 from tests.factories import ApplicationFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
@@ -275,10 +282,6 @@ def test_decision_email_in_both_languages(language, kind):
     "command", ["publish_decisions", "withdraw_expired_offers", "remind_confirmations"]
 )
 def test_periodic_commands_run(command):
-    import io
-
-    from django.core.management import call_command
-
     out = io.StringIO()
     call_command(command, stdout=out)
     assert out.getvalue().startswith("0 ")
@@ -302,12 +305,6 @@ def test_retention_purge_of_archived_campaigns(
     program, campaign, document_types, questions, candidate
 ):
 
-    from ecandidat.applications import services as application_services
-    from ecandidat.applications.models import CandidateFile
-    from ecandidat.applications.retention import purge_archived
-    from ecandidat.catalog.models import Campaign, InstitutionSettings
-    from tests.applications.conftest import make_pdf
-
     application = application_services.apply(candidate=candidate, program=program, actor=candidate)
     application_services.upload_document(
         application=application,
@@ -329,8 +326,6 @@ def test_retention_purge_of_archived_campaigns(
 
 
 def test_statistics_funnel_runs_from_created_to_confirmed(client, program, campaign, manager):
-    from django.urls import reverse
-
     first, second, third, _fourth = received(program, campaign, 4)
     decide(first, DecisionKind.FAVOURABLE, manager)
     decide(second, DecisionKind.FAVOURABLE, manager)

@@ -4,13 +4,17 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
+from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.models import Program
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
-from tests.decisions.test_decisions import decide, received
+from ecandidat.decisions.models import DecisionReason, DecisionType
+from tests.decisions.test_decisions import TYPES, decide, received, type_of
+from tests.factories import staff_with_role
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -18,15 +22,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_concurrent_withdrawals_promote_once_each(program, campaign, settings):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency test runs on PostgreSQL (make test-postgres, CI)")
-    from ecandidat.decisions.models import DecisionReason, DecisionType
-    from tests.decisions.test_decisions import TYPES
 
     for kind, code in TYPES.items():
         DecisionType.objects.get_or_create(code=code, defaults={"kind": kind, "label_fr": code})
     DecisionReason.objects.get_or_create(label_fr="x")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    from ecandidat.accounts.enums import StaffRole
-    from tests.factories import staff_with_role
 
     manager = staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
     program.capacity = 5
@@ -74,13 +74,6 @@ def test_validating_a_favourable_decision_waits_for_the_program_lock(program, ca
     places are counted one transaction at a time."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrency test runs on PostgreSQL (make test-postgres, CI)")
-    from django.db import transaction
-
-    from ecandidat.accounts.enums import StaffRole
-    from ecandidat.catalog.models import Program
-    from ecandidat.decisions.models import DecisionType
-    from tests.decisions.test_decisions import TYPES, type_of
-    from tests.factories import staff_with_role
 
     for kind, code in TYPES.items():
         DecisionType.objects.get_or_create(code=code, defaults={"kind": kind, "label_fr": code})

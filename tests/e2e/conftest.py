@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # alongside it are still plain synchronous code.
@@ -49,8 +50,6 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     reason = _unavailable_reason()
     if reason:
         pytest.fail(reason)  # only reached when E2E_REQUIRED is set

@@ -6,6 +6,7 @@ import pytest
 
 from ecandidat.accounts.models import User
 from tests.e2e.conftest import check_accessibility, new_page
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -98,8 +99,6 @@ def test_create_confirm_login_logout(browser, live_url, language):
 
 
 def test_every_account_page_is_accessible_in_both_languages(browser, live_url):
-    from tests.factories import PASSWORD, UserFactory
-
     user = UserFactory(preferred_language="en")
     anonymous_paths = [
         "/",

@@ -1,8 +1,10 @@
 import csv
+import hmac
 import io
 import zipfile
 
 import pytest
+from django.core import checks
 from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
@@ -10,6 +12,7 @@ from ecandidat.audit.models import AuditEvent
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import DecisionType
+from ecandidat.www.staff import registrations
 from tests.applications.conftest import complete_dossier
 from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.factories import CentreFactory, UserFactory, staff_with_role
@@ -126,8 +129,6 @@ def test_api_accepts_the_bearer_token(client, confirmed, settings, header):
 
 
 def test_a_short_configured_token_opens_nothing_and_is_warned_about(client, confirmed, settings):
-    from django.core import checks
-
     short = "x" * 31
     settings.REGISTRATION_API_TOKEN = short
     assert client.get(reverse(API), headers={"Authorization": f"Bearer {short}"}).status_code == (
@@ -143,10 +144,6 @@ def test_a_short_configured_token_opens_nothing_and_is_warned_about(client, conf
 
 
 def test_the_token_is_compared_in_constant_time(client, confirmed, settings, monkeypatch):
-    import hmac
-
-    from ecandidat.www.staff import registrations
-
     compared = []
     real = hmac.compare_digest
 

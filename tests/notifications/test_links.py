@@ -3,6 +3,7 @@
 import pytest
 from django.urls import get_script_prefix, set_script_prefix
 
+from ecandidat.accounts import services as account_services
 from ecandidat.applications import services
 from ecandidat.notifications.models import OutboxEmail
 from tests.applications.conftest import prepared
@@ -31,8 +32,6 @@ def test_application_emails_link_under_the_sub_path(
 
 
 def test_account_links_under_the_sub_path(mounted_under_a_sub_path, client, run_on_commit):
-    from ecandidat.accounts import services as account_services
-
     assert account_services.secret_link("public:activate").startswith(
         "http://testserver/candidatures/account/activate/"
     )

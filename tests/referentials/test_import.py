@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from django.utils import translation
 
 from ecandidat.referentials.importer import import_all
 from ecandidat.referentials.models import (
@@ -42,8 +43,6 @@ def test_postal_code_to_commune(postal_code, town):
 
 
 def test_france_and_germany_have_insee_codes_and_nationalities():
-    from django.utils import translation
-
     germany = Country.objects.get(pk="DE")
     assert Country.objects.get(pk="FR").insee_code == "99100"
     assert germany.insee_code == "99109"

@@ -1,4 +1,5 @@
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
@@ -7,6 +8,7 @@ from ecandidat.applications.models import CandidateFile
 from ecandidat.audit.models import AuditEvent
 from ecandidat.dossier.models import Address, PersonalInformation
 from ecandidat.notifications.models import OutboxEmail
+from tests.dossier.test_dossier_views import PERSONAL
 from tests.factories import UserFactory, staff_with_role
 from tests.review.test_review import submitted
 
@@ -75,8 +77,6 @@ def test_edit_on_behalf_shows_the_form_at_once_and_says_whose_change(client, can
 
 
 def test_edit_on_behalf_of_personal_information_saves_the_names(client, candidate, editor):
-    from tests.dossier.test_dossier_views import PERSONAL
-
     client.force_login(editor)
     url = reverse("staff:candidate_edit", args=[candidate.username, "personal"])
     info = PersonalInformation.objects.get(user=candidate)
@@ -136,7 +136,6 @@ def test_gdpr_erasure_removes_data_and_files(
     assert "uploaded files" in page
     client.post(url, {"confirm": "wrong"})
     assert User.objects.filter(pk=candidate.pk).exists()
-    from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(url, {"confirm": candidate.username})

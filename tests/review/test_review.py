@@ -1,5 +1,9 @@
 import csv
 import io
+import time
+import tracemalloc
+import zipfile
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -8,12 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications import services as application_services
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
+from ecandidat.exports import downloads
+from ecandidat.exports.columns import COLUMNS
 from ecandidat.jobs import runner
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
@@ -269,10 +276,6 @@ def test_dashboard_counts_and_chart(client, application, manager, program, campa
 
 
 def test_downloads_of_the_selection(client, application, manager, document_types):
-    import zipfile
-
-    from pypdf import PdfReader
-
     client.force_login(manager)
     url = reverse("staff:applications_download")
     archive = zipfile.ZipFile(
@@ -317,8 +320,6 @@ def test_treatment_change_is_audited(client, application, manager):
 def test_export_of_10000_applications_memory(
     client, manager, program, campaign, bench, monkeypatch
 ):
-    import time
-    import tracemalloc
 
     monkeypatch.setattr(jobs, "EXPORT_SYNC_LIMIT", 100_000)  # measure the streamed path
     _bulk_applications(program, campaign, 10_000, "X")
@@ -338,8 +339,6 @@ def test_export_of_10000_applications_memory(
 
 
 def test_about_sixty_columns_and_notes_only_for_those_who_act(client, application, manager):
-    from ecandidat.exports.columns import COLUMNS
-
     assert len(COLUMNS) >= 55
     services.add_note(application=application, text="Strong profile", user=manager)
     member = staff_with_role(StaffRole.COMMISSION_MEMBER, commission=application.program.commission)
@@ -353,8 +352,6 @@ def test_about_sixty_columns_and_notes_only_for_those_who_act(client, applicatio
 
 
 def test_every_column_renders(client, application, manager):
-    from ecandidat.exports.columns import COLUMNS
-
     client.force_login(manager)
     url = reverse("staff:applications_export", args=["xlsx"]) + "".join(
         f"&columns={c.key}" for c in COLUMNS
@@ -388,9 +385,6 @@ def test_large_exports_run_in_the_background(
 def test_large_downloads_are_built_by_the_worker(
     client, application, manager, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import zipfile
-
-    from ecandidat.exports import downloads
 
     monkeypatch.setattr(downloads, "SYNC_LIMIT", 0)
     client.force_login(manager)
@@ -424,9 +418,6 @@ def test_the_timeline_shows_status_changes_and_the_emails_they_sent(client, appl
 def test_a_personal_date_lets_an_incomplete_file_be_resubmitted_after_the_deadline(
     application, manager
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     program = application.program
     personal = program.return_deadline + timedelta(days=7)
@@ -454,9 +445,6 @@ def test_a_personal_date_lets_an_incomplete_file_be_resubmitted_after_the_deadli
 def test_staff_home_shows_the_work_waiting_in_scope_in_constant_queries(
     client, application, manager, program, campaign
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     client.force_login(manager)
     url = reverse("staff:dashboard")
@@ -489,9 +477,6 @@ def test_staff_home_shows_the_work_waiting_in_scope_in_constant_queries(
 def test_the_list_highlights_applications_still_undecided_after_the_set_delay(
     client, application, manager, program, campaign
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     _bulk_applications(program, campaign, 2, "H")
     Application.objects.filter(pk=application.pk).update(

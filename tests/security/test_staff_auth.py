@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,8 +15,10 @@ from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import RoleAssignment, User
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.models import InstitutionSettings
+from ecandidat.notifications.enums import OutboxStatus
+from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review.models import Tag
-from tests.factories import PASSWORD, CentreFactory, UserFactory, staff_with_role
+from tests.factories import PASSWORD, CentreFactory, CommissionFactory, UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -237,7 +240,6 @@ def test_anonymous_login_attempts_do_not_lock_the_code_step(client, settings):
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     # The right password first, then an attacker locks the password step of the account.
     client.post(reverse("staff:login"), {"username": user.username, "password": PASSWORD})
-    from django.test import Client
 
     attacker = Client()
     for _ in range(5):
@@ -373,7 +375,6 @@ PERSONAS = ["admin", "superuser", "central", "manager", "member", "candidate_man
 @pytest.fixture
 def people():
     centre = CentreFactory()
-    from tests.factories import CommissionFactory
 
     commission = CommissionFactory(centre=centre)
     return {
@@ -424,9 +425,6 @@ def test_login_pages_answer_every_persona(client, people, persona):
 
 
 def test_a_failed_email_is_sent_again_from_the_outbox(client, run_on_commit):
-    from ecandidat.notifications.enums import OutboxStatus
-    from ecandidat.notifications.models import OutboxEmail
-
     email = OutboxEmail.objects.create(
         template="password_changed",
         language="en",

@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from ecandidat.accounts import services
 from ecandidat.accounts.enums import StaffRole, TokenPurpose
@@ -184,7 +185,6 @@ def test_recovery_does_the_same_work_for_known_and_unknown(
     """The request path is identical (same queries, one task enqueued): timing cannot tell
     which addresses have an account."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    from django_tasks_db.models import DBTaskResult
 
     value = known()
     # Warm the session, the form and the institution settings (created on first use), so

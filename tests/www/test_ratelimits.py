@@ -1,4 +1,9 @@
+import os
+import socket
+
 import pytest
+import redis
+from django.core.cache import cache
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
@@ -105,9 +110,6 @@ def test_rate_limit_message_is_translated(client, settings):
 
 
 def _redis_url():
-    import os
-    import socket
-
     # One database per pytest-xdist worker (gw0 → 15, gw1 → 14…): the test clears its own.
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     url = os.environ.get("REDIS_TEST_URL", f"redis://127.0.0.1:6379/{15 - worker % 15}")
@@ -122,7 +124,6 @@ def _redis_url():
 
 def test_limits_are_shared_through_redis(client, settings):
     """With REDIS_URL the counters live in Redis, so every app server sees the same ones."""
-    import redis
 
     url = _redis_url()
     settings.CACHES = {
@@ -132,7 +133,6 @@ def test_limits_are_shared_through_redis(client, settings):
             "KEY_PREFIX": "ecandidat-test",
         }
     }
-    from django.core.cache import cache
 
     cache.clear()
     settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "2/h"}

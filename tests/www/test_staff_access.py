@@ -1,12 +1,17 @@
 """Every staff URL walked with every role, and with a foreign scope (404)."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
-from ecandidat.catalog.models import Program
+from ecandidat.accounts.models import RoleAssignment
+from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.models import Campaign, DocumentType, Program, TrainingType
+from ecandidat.review.models import Tag
 from tests.factories import (
     CentreFactory,
     CommissionFactory,
@@ -235,10 +240,6 @@ def test_bulk_edit_ignores_programs_outside_the_scope(client, world):
 
 
 def test_campaign_activation_needs_the_central_office(client, world):
-    from datetime import date
-
-    from ecandidat.catalog.models import Campaign
-
     campaign = Campaign.objects.create(
         code="X",
         label_fr="X",
@@ -291,9 +292,6 @@ def test_offer_tree_query_count_is_constant(client, world):
 
 
 def test_centre_manager_creates_a_program_with_dates_and_documents(client, world):
-    from ecandidat.audit.models import AuditEvent
-    from ecandidat.catalog.models import DocumentType, TrainingType
-
     manager = world["people"]["manager_a"]
     client.force_login(manager)
     data = {
@@ -350,8 +348,6 @@ def test_centre_manager_creates_a_program_with_dates_and_documents(client, world
 
 
 def test_program_commission_must_belong_to_its_centre(client, world):
-    from ecandidat.catalog.models import TrainingType
-
     client.force_login(world["people"]["central"])
     other_commission = CommissionFactory()
     response = client.post(
@@ -369,8 +365,6 @@ def test_program_commission_must_belong_to_its_centre(client, world):
 
 
 def test_central_office_gives_a_role(client, world):
-    from ecandidat.accounts.models import RoleAssignment
-
     newcomer = UserFactory(staff=True)
     client.force_login(world["people"]["central"])
     response = client.post(
@@ -421,8 +415,6 @@ def test_back_office_lists_paginate_filter_and_sort(client, world):
 
 
 def test_every_back_office_save_is_shown_in_the_history_panel(client, world):
-    from ecandidat.review.models import Tag
-
     central = world["people"]["central"]
     client.force_login(central)
     new = client.post(

@@ -10,6 +10,7 @@ from ecandidat.accounts.enums import StaffRole, UserKind
 from ecandidat.accounts.models import IssuedDossierNumber, User
 from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
+from ecandidat.www.staff import staff_accounts
 from tests.factories import UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
@@ -90,8 +91,6 @@ def test_invitation_email_is_in_french_for_a_french_speaker(
 
 
 def test_a_login_taken_between_form_check_and_save_is_a_field_error(client, monkeypatch):
-    from ecandidat.www.staff import staff_accounts
-
     client.force_login(staff_with_role(StaffRole.ADMINISTRATOR))
     clean = staff_accounts.NewStaffMemberForm.clean_username
 

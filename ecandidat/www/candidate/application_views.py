@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.applications import services
-from ecandidat.applications.enums import FileStatus
+from ecandidat.applications.enums import CandidateAnswer, FileStatus
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import LETTER_KINDS
 from ecandidat.decisions.services import latest_validated, real_rank
 from ecandidat.files.uploads import too_large_message
 from ecandidat.www.access import candidate_required
@@ -298,8 +300,6 @@ def document_template(request, document_type_id):
 @require_http_methods(["GET", "POST"])
 def answer_offer(request, pk, value):
     """Confirm or withdraw (with a confirmation step; withdrawing may give a reason)."""
-    from ecandidat.applications.enums import CandidateAnswer
-    from ecandidat.decisions import services as decisions
 
     if value not in CandidateAnswer.values:
         raise Http404
@@ -336,7 +336,6 @@ def answer_offer(request, pk, value):
 @candidate_required
 def letter(request, pk):
     """The admission or refusal letter, when the commission lets candidates download it."""
-    from ecandidat.decisions.enums import LETTER_KINDS
 
     application = _own_application(request, pk)
     decision = latest_validated(application)

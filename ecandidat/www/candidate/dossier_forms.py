@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.enums import Language
-from ecandidat.dossier.enums import Title
+from ecandidat.dossier.enums import StudyResult, Title, TrainingLevel
 from ecandidat.dossier.ine import is_valid_ine, normalize_ine
 from ecandidat.dossier.models import (
     Address,
@@ -688,8 +688,6 @@ class NonLocalStudyForm(PlaceFormMixin, DossierForm):
     }
 
     def configure_dependent_fields(self):
-        from ecandidat.dossier.enums import StudyResult, TrainingLevel
-
         self.fields["training"].choices = [("", "---------"), *TrainingLevel.choices]
         self.fields["result"].choices = [("", "---------"), *StudyResult.choices]
         is_france, _department = self.configure_place()

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services
 from ecandidat.accounts.enums import Language, TokenPurpose
+from ecandidat.catalog.models import Program
+from ecandidat.catalog.services import programs_tree
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import TOO_MANY_REQUESTS, attempt_login
 from ecandidat.www.ratelimit import limit_exceeded
@@ -222,8 +224,6 @@ def help_page(request):
 
 def programs(request):
     """The offer tree: centre → training type → program, with a text search."""
-    from ecandidat.catalog.models import Program
-    from ecandidat.catalog.services import programs_tree
 
     query = request.GET.get("q", "").strip()[:100]
     selected = (

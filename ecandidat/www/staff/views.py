@@ -13,6 +13,8 @@ from ecandidat.applications import services as application_services
 from ecandidat.applications.access import candidates_visible_to_staff
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.catalog.models import Program
+from ecandidat.decisions.enums import LETTER_KINDS
+from ecandidat.decisions.services import latest_validated
 from ecandidat.dossier.models import LocalStudy
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
@@ -134,9 +136,6 @@ def apply_for_candidate(request, dossier_number):
 
 @staff_required
 def application_letter(request, pk):
-    from ecandidat.decisions.enums import LETTER_KINDS
-    from ecandidat.decisions.services import latest_validated
-
     application = get_object_or_404(
         Application.objects.visible_to_staff(request.user).select_related(
             "candidate", "program", "program__commission"
