@@ -9,6 +9,8 @@ which audits it, and redirects to the page.
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -367,6 +369,30 @@ def test_application_filters_explain_what_they_ignore(client, manager, program, 
     response = client.get(url, {"program": program.pk, "file_status": "complete"})
     assert list(response.context["page"]) == []
     assert response.context["values"] == {"program": str(program.pk), "file_status": "complete"}
+
+
+def test_filtered_list_query_count_does_not_grow_with_the_results(
+    client, manager, program, campaign
+):
+    tag = Tag.objects.create(label="Priority", centre=program.centre)
+    client.force_login(manager)
+    url = reverse("staff:applications")
+    query = {"program": program.pk, "tag": tag.pk, "decision": "none", "q": "example"}
+
+    def count(expected_rows):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, query)
+        assert response.status_code == 200
+        assert len(response.context["rows"]) == expected_rows
+        return len(queries)
+
+    for application in received(program, campaign, 2):
+        application.tags.add(tag)
+    count(2)  # the first staff request creates the institution-settings row
+    small = count(2)
+    for application in received(program, campaign, 30):
+        application.tags.add(tag)
+    assert count(32) == small
 
 
 def test_only_filters_that_apply_are_saved(client, manager, program, campaign):

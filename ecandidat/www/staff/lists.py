@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.constants import EMPTY_VALUES
 
 ALL = gettext_lazy("All")
 YES_NO = [("", ALL), ("True", gettext_lazy("Yes")), ("False", gettext_lazy("No"))]
@@ -71,7 +72,7 @@ class StaffFilterSet(django_filters.FilterSet):
         return {
             name: str(self.form.data.get(name, "")).strip()
             for name, value in self.form.cleaned_data.items()
-            if value not in django_filters.constants.EMPTY_VALUES
+            if value not in EMPTY_VALUES
         }
 
 
