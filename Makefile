@@ -56,6 +56,8 @@ bench: install node_modules/.package-lock.json
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint --check ecandidat
+	$(BIN)/djlint --lint ecandidat
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/check_translations.py

@@ -105,3 +105,88 @@ def put_in_state(application, status):
     )
     application.refresh_from_db()
     return application
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.Campaign"
+        django_get_or_create = ("code",)
+
+    code = "C"
+    label_fr = "Campagne"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
+    candidate_ends_on = factory.LazyFunction(
+        lambda: timezone.localdate() + timezone.timedelta(days=100)
+    )
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timezone.timedelta(days=200))
+    status = "active"
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An application; the traits put it where a test needs it, with the timestamps the
+    database constraints require of that state:
+    ``ApplicationFactory(received=True)``, ``(cancelled=True)``, ``(confirmed=True)``…"""
+
+    class Meta:
+        model = "applications.Application"
+
+    candidate = factory.SubFactory(UserFactory)
+    program = factory.SubFactory(ProgramFactory)
+    campaign = factory.SubFactory(CampaignFactory)
+    treatment = "controlled"
+    file_status = "waiting"
+
+    class Params:
+        received = factory.Trait(
+            file_status="received", submitted_at=factory.LazyFunction(timezone.now)
+        )
+        complete = factory.Trait(
+            file_status="complete", submitted_at=factory.LazyFunction(timezone.now)
+        )
+        incomplete = factory.Trait(
+            file_status="incomplete", submitted_at=factory.LazyFunction(timezone.now)
+        )
+        cancelled = factory.Trait(
+            file_status="cancelled", cancelled_at=factory.LazyFunction(timezone.now)
+        )
+        # An answer to an offer (give the application a validated favourable decision too).
+        confirmed = factory.Trait(
+            received=True, answer="confirmed", answered_at=factory.LazyFunction(timezone.now)
+        )
+        withdrawn = factory.Trait(
+            received=True, answer="withdrawn", answered_at=factory.LazyFunction(timezone.now)
+        )
+
+
+def decision_type(kind: str):
+    """The central decision type of ``kind`` (seeded by a migration; recreated after a
+    transactional test flushed the table)."""
+    from ecandidat.decisions.models import DecisionType
+
+    code = {"favourable": "FAV", "unfavourable": "DEF", "waiting_list": "LA"}.get(kind, kind[:3])
+    found = DecisionType.objects.filter(kind=kind, centre__isnull=True).order_by("pk").first()
+    return found or DecisionType.objects.create(code=code, kind=kind, label_fr=code, label_en=code)
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    """A decision, entered by default; traits: ``scheduled``, ``validated``, and the kind
+    (``favourable`` by default, ``unfavourable``, ``complementary`` with ``rank``)."""
+
+    class Meta:
+        model = "decisions.Decision"
+
+    application = factory.SubFactory(ApplicationFactory, received=True)
+    decision_type = factory.LazyFunction(lambda: decision_type("favourable"))
+
+    class Params:
+        scheduled = factory.Trait(
+            publish_at=factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(minutes=1))
+        )
+        validated = factory.Trait(validated_at=factory.LazyFunction(timezone.now))
+        unfavourable = factory.Trait(
+            decision_type=factory.LazyFunction(lambda: decision_type("unfavourable"))
+        )
+        complementary = factory.Trait(
+            decision_type=factory.LazyFunction(lambda: decision_type("complementary_list")),
+            rank=1,
+        )

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import ADMINISTRATOR_RANK, ROLE_RANK, Language, StaffRole, TokenPurpose, UserKind
+from .scope import scope_of
 
 
 class AccountQuerySet(models.QuerySet):
@@ -73,8 +74,6 @@ def rank_of(user) -> int:
     """The highest rank among the user's roles (a superuser ranks as an administrator)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_staff:
         return 0
-    from .scope import scope_of  # scope.py builds on these models
-
     # The scope is computed once per request (a superuser has the administrator role there).
     return max((ROLE_RANK.get(role, 0) for role in scope_of(user).roles), default=0)
 

@@ -35,17 +35,17 @@ _CENTRAL = _crud(_CATALOG) | {
     "applications.add_application",
     "applications.change_application",
     "dossier.change_candidate_dossier",
-    "review.add_decision",
-    "review.change_decision",
-    "review.view_decisiontype",
-    "review.add_decisiontype",
-    "review.change_decisiontype",
+    "decisions.add_decision",
+    "decisions.change_decision",
+    "decisions.view_decisiontype",
+    "decisions.add_decisiontype",
+    "decisions.change_decisiontype",
     "review.view_tag",
     "review.add_tag",
     "review.change_tag",
-    "review.view_decisionreason",
-    "review.add_decisionreason",
-    "review.change_decisionreason",
+    "decisions.view_decisionreason",
+    "decisions.add_decisionreason",
+    "decisions.change_decisionreason",
     "notifications.view_outboxemail",
     "audit.view_auditevent",
 }
@@ -57,8 +57,12 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         _crud(_CATALOG, ("view",))
         | _crud(["program", "commission", "documenttype", "question"], ("add", "change"))
         | {"catalog.change_centre", "dossier.view_candidate_dossier"}
-        | {"applications.change_application", "review.add_decision", "review.change_decision"}
-        | {"review.view_decisiontype", "review.add_decisiontype", "review.change_decisiontype"}
+        | {"applications.change_application", "decisions.add_decision", "decisions.change_decision"}
+        | {
+            "decisions.view_decisiontype",
+            "decisions.add_decisiontype",
+            "decisions.change_decisiontype",
+        }
         | {"review.view_tag", "review.add_tag", "review.change_tag"}
     ),
     StaffRole.COMMISSION_MEMBER: _crud(
@@ -66,7 +70,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     ),
     StaffRole.CANDIDATE_MANAGER: {"dossier.view_candidate_dossier", "applications.add_application"},
     "candidate_manager:edit": {"dossier.change_candidate_dossier"},
-    "commission_member:decide": {"review.add_decision"},
+    "commission_member:decide": {"decisions.add_decision"},
 }
 
 

@@ -9,7 +9,6 @@ commissions and centres).
 from dataclasses import dataclass
 
 from .enums import GLOBAL_ROLES, StaffRole
-from .models import RoleAssignment
 
 # A candidate manager whose assignment allows editing dossiers and accounts.
 CANDIDATE_EDITOR = "candidate_manager:edit"
@@ -56,9 +55,11 @@ def scope_of(user) -> StaffScope:
     roles, centres, managed, member, deciding = set(), set(), set(), set(), set()
     if user.is_superuser:
         roles.add(StaffRole.ADMINISTRATOR)
-    for role, centre_id, commission_id, can_edit, can_decide in RoleAssignment.objects.filter(
-        user=user
-    ).values_list("role", "centre_id", "commission_id", "can_edit", "can_decide"):
+    # Through the user's reverse relation rather than the model: the models' querysets build
+    # on scopes, so this module does not import them.
+    for role, centre_id, commission_id, can_edit, can_decide in user.roles.values_list(
+        "role", "centre_id", "commission_id", "can_edit", "can_decide"
+    ):
         roles.add(role)
         if role == StaffRole.CANDIDATE_MANAGER and can_edit:
             roles.add(CANDIDATE_EDITOR)

@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
@@ -43,8 +44,6 @@ def _email_context(user: User, **extra) -> dict:
 
 
 def _format_deadline(moment, language: str) -> str:
-    from django.utils.formats import date_format
-
     with translation.override(language):
         return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 

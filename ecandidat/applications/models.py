@@ -66,7 +66,7 @@ class ApplicationQuerySet(models.QuerySet):
         """Annotate ``is_overdue``: transmitted before ``cutoff``, still under review and
         without a validated decision (the staff list highlights these, the staff home counts
         them)."""
-        decisions = apps.get_model("review", "Decision").objects  # review depends on us
+        decisions = apps.get_model("decisions", "Decision").objects  # decisions depends on us
         validated = decisions.filter(application=OuterRef("pk"), validated_at__isnull=False)
         rule = Q(
             submitted_at__lt=cutoff, file_status__in=[FileStatus.RECEIVED, FileStatus.COMPLETE]

@@ -30,7 +30,9 @@ def _image_as_pdf(data: bytes) -> bytes:
 
 
 def application_pdf(application: Application, language: str) -> bytes:
-    import weasyprint  # heavy import, only when a PDF is asked for
+    # Loaded on first use: WeasyPrint pulls in Pango and fonts (a second of start-up that
+    # every web and worker process would pay, though few ever render a PDF).
+    import weasyprint
 
     candidate = application.candidate
     documents = list(application.documents.select_related("document_type", "file"))

@@ -25,6 +25,9 @@ from .enums import FileStatus
 class By(models.TextChoices):
     CANDIDATE = "candidate", _("the candidate")
     STAFF = "staff", _("staff")
+    # The scheduler or the worker on its own: publication at the scheduled time, an offer
+    # expiring at its deadline, promotion from the complementary list.
+    PLATFORM = "platform", _("the platform")
 
 
 class FileAction(models.TextChoices):
@@ -159,27 +162,41 @@ EDITABLE_BY_CANDIDATE = sources_of(FileAction.SUBMIT, FileAction.RESUBMIT)
 STAFF_ACTIONS = tuple(t.action for t in TRANSITIONS if t.by == By.STAFF)
 
 
-def mermaid() -> str:
-    """The table as a Mermaid state diagram (docs/architecture.md)."""
+def _state(value: str, names: dict[str, str]) -> str:
+    return names.get(value, value)
+
+
+def mermaid(rows=TRANSITIONS, *, names: dict[str, str] | None = None) -> str:
+    """A table as a Mermaid state diagram (docs/architecture.md). ``names`` renames states
+    whose stored value cannot be a diagram node (the empty answer)."""
+    names = names or {}
     lines = ["stateDiagram-v2"]
     lines += [
-        f"    {source} --> {t.target}: {t.action} ({t.by})"
-        for t in TRANSITIONS
+        f"    {_state(source, names) if source != '[*]' else source} --> "
+        f"{_state(t.target, names)}: {t.action} ({t.by})"
+        for t in rows
         for source in t.sources or ("[*]",)
     ]
     return "\n".join(lines)
 
 
-def markdown() -> str:
-    """The table as Markdown (docs/architecture.md)."""
+def markdown(rows=TRANSITIONS, *, names: dict[str, str] | None = None) -> str:
+    """A table as Markdown (docs/architecture.md)."""
+    names = names or {}
+    extra = any(getattr(t, "when", "") or getattr(t, "then", "") for t in rows)
+    head = "| action | from | to | by | sets | audit code | email |"
     lines = [
-        "| action | from | to | by | sets | audit code | email |",
-        "|---|---|---|---|---|---|---|",
+        head + (" only when | then |" if extra else ""),
+        "|---|---|---|---|---|---|---|" + ("---|---|" if extra else ""),
     ]
-    lines += [
-        f"| `{t.action}` | {', '.join(f'`{s}`' for s in t.sources) or '(new)'} "
-        f"| `{t.target}` | {t.by} | {f'`{t.stamp}`' if t.stamp else ''} "
-        f"| `{t.audit}` | {f'`{t.email}`' if t.email else ''} |"
-        for t in TRANSITIONS
-    ]
+    for t in rows:
+        sources = ", ".join(f"`{_state(s, names)}`" for s in t.sources) or "(new)"
+        line = (
+            f"| `{t.action}` | {sources} | `{_state(t.target, names)}` | {t.by} "
+            f"| {f'`{t.stamp}`' if t.stamp else ''} | `{t.audit}` "
+            f"| {f'`{t.email}`' if t.email else ''} |"
+        )
+        if extra:
+            line += f" {getattr(t, 'when', '')} | {getattr(t, 'then', '')} |"
+        lines.append(line)
     return "\n".join(lines)

@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from ecandidat.accounts.scope import StaffScope
 
+from .enums import Scope
+
 
 def program_filter(scope: StaffScope, *, edit: bool) -> Q | None:
     """A Q on Program for what the scope reaches; None means everything."""
@@ -60,6 +62,4 @@ def scoped_item_filter(scope: StaffScope, *, edit: bool) -> Q | None:
     own = Q(centre_id__in=scope.centre_ids) | Q(programs__centre_id__in=scope.centre_ids)
     if edit:
         return own
-    from .enums import Scope
-
     return own | Q(scope=Scope.ALL)

@@ -523,3 +523,18 @@ class InstitutionSettings(models.Model):
     def overdue_cutoff(self, now=None):
         """Applications transmitted before this moment and still undecided are overdue."""
         return (now or timezone.now()) - timedelta(days=self.overdue_days)
+
+
+class CentreOwnedQuerySet(models.QuerySet):
+    """Items defined centrally (no centre) or by one centre (tags, decision types): everyone
+    sees the central ones and their centres'; a centre manager edits their centres' only."""
+
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.is_global:
+            return self
+        return self.filter(models.Q(centre__isnull=True) | models.Q(centre__in=scope.centre_ids))
+
+    def editable_by(self, user):
+        scope = scope_of(user)
+        return self if scope.is_global else self.filter(centre__in=scope.centre_ids)

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .enums import OutboxStatus
+from .link_secrets import reveal
 
 
 class OutboxQuerySet(models.QuerySet):
@@ -61,8 +62,6 @@ class OutboxEmail(models.Model):
 
     def delivered_bodies(self) -> tuple[str, str]:
         """(text, html) as they leave: with the link secret, never stored or shown to staff."""
-        from .link_secrets import reveal
-
         return (
             reveal(self.body_text, self.secret_reference),
             reveal(self.body_html, self.secret_reference),

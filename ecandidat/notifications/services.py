@@ -7,10 +7,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks import task
 
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
 
+from .attachments import build
 from .enums import OutboxStatus
 from .models import OutboxEmail
 from .registry import EMAIL_TEMPLATES
@@ -77,14 +79,12 @@ def send_email(
 
 
 def enqueue_delivery(outbox_id: int, run_after=None) -> None:
-    from .tasks import deliver_email
-
-    task = deliver_email
+    queued = deliver_email
     if run_after is not None:
-        if not task.get_backend().supports_defer:
+        if not queued.get_backend().supports_defer:
             return  # the retry command picks it up when it is due
-        task = task.using(run_after=run_after)
-    task.enqueue(outbox_id)
+        queued = queued.using(run_after=run_after)
+    queued.enqueue(outbox_id)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -110,8 +110,6 @@ def deliver(outbox_id: int) -> OutboxEmail:
         email.attempts += 1
         try:
             if email.attachment:
-                from .attachments import build
-
                 built = build(email.attachment)
                 if built is not None:
                     message.attach(*built)
@@ -158,3 +156,11 @@ def requeue(outbox_id: int, *, actor=None) -> None:
     if actor is not None:
         record(codes.EMAIL_REQUEUED, actor=actor, target=OutboxEmail(pk=outbox_id))
     transaction.on_commit(partial(enqueue_delivery, outbox_id))
+
+
+# The worker's task, defined beside the function it runs rather than in tasks.py: the
+# service queues it and the task calls the service, and one module cannot import the other
+# both ways at load time. tasks.py keeps the name under which queued rows may refer to it.
+@task()
+def deliver_email(outbox_id: int) -> str:
+    return deliver(outbox_id).status

@@ -1,8 +1,6 @@
-from django_tasks import task
+"""Background work of the notifications app: the delivery task lives in ``services`` (see
+there why); this name stays importable for the worker and for rows queued before."""
 
-from . import services
+from .services import deliver_email
 
-
-@task()
-def deliver_email(outbox_id: int) -> str:
-    return services.deliver(outbox_id).status
+__all__ = ["deliver_email"]

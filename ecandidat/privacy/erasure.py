@@ -7,15 +7,14 @@ personal data; the dossier number stays reserved so it is never reissued.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.dossier.models import Internship, LocalStudy, NonLocalStudy, WorkExperience
+from ecandidat.notifications.models import OutboxEmail
 
 
 def erasure_inventory(user) -> list[tuple[str, int]]:
-    from ecandidat.applications.models import Application, CandidateFile
-    from ecandidat.dossier.models import Internship, LocalStudy, NonLocalStudy, WorkExperience
-    from ecandidat.notifications.models import OutboxEmail
-
     return [
         (_("account"), 1),
         (
@@ -38,9 +37,6 @@ def erasure_inventory(user) -> list[tuple[str, int]]:
 
 @transaction.atomic
 def erase_candidate(*, user, actor) -> None:
-    from ecandidat.applications.models import Application, CandidateFile
-    from ecandidat.notifications.models import OutboxEmail
-
     number = user.username
     files = list(CandidateFile.objects.filter(owner=user))
     # Applications first: their documents point at the files.

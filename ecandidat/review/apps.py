@@ -6,11 +6,3 @@ class ReviewConfig(AppConfig):
     name = "ecandidat.review"
     label = "review"
     verbose_name = _("Review")
-
-    def ready(self):
-        from ecandidat.notifications.attachments import register
-
-        from . import checks  # noqa: F401  (registers the system checks)
-        from .letters import build_attachment
-
-        register("letter", build_attachment)

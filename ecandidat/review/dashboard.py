@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 
 from ecandidat.applications.enums import CandidateAnswer, FileStatus
 from ecandidat.catalog.enums import Treatment
-
-from .decisions import latest_validated_subquery
-from .enums import DecisionKind
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.services import latest_validated_subquery
 
 GROUPS = {
     "program": ("program_id", "program__label_fr", "program__capacity"),

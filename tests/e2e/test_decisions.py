@@ -5,13 +5,13 @@ import pytest
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import RoleAssignment
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
 from ecandidat.notifications.models import OutboxEmail
-from ecandidat.review import decisions
-from ecandidat.review.enums import DecisionKind
+from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.e2e.conftest import check_accessibility, new_page
 from tests.e2e.test_staff_processing import login
 from tests.factories import staff_with_role
-from tests.review.test_decisions import decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,9 +14,12 @@ from ecandidat.applications import services as application_services
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
+from ecandidat.jobs import runner
+from ecandidat.jobs import services as jobs
+from ecandidat.jobs.models import BulkJob
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review import services
-from ecandidat.review.models import BulkJob, Tag
+from ecandidat.review.models import Tag
 from tests.applications.conftest import complete_dossier, make_pdf, prepared
 from tests.factories import CentreFactory, UserFactory, put_in_state, staff_with_role
 
@@ -129,25 +132,25 @@ def test_bulk_action_reports_partial_failures(application, manager, candidate, p
         treatment="controlled",
     )
     outsider = staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory())
-    job = services.start_bulk_job(
+    job = jobs.start_bulk_job(
         user=manager,
         action="mark_complete",
         application_ids=[application.pk, waiting.pk],
         params={},
     )
-    services.run_bulk(job.pk)
+    runner.run_bulk(job.pk)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.DONE and job.percent == 100
     assert job.succeeded == [application.pk]
     assert job.refused[0][0] == waiting.pk and "not possible" in job.refused[0][1]
-    foreign_job = services.start_bulk_job(
+    foreign_job = jobs.start_bulk_job(
         user=outsider, action="mark_incomplete", application_ids=[application.pk], params={}
     )
-    services.run_bulk(foreign_job.pk)
+    runner.run_bulk(foreign_job.pk)
     foreign_job.refresh_from_db()
     assert foreign_job.succeeded == [] and "outside your scope" in foreign_job.refused[0][1]
-    with pytest.raises(services.ReviewError):
-        services.start_bulk_job(
+    with pytest.raises(jobs.JobRefusal):
+        jobs.start_bulk_job(
             user=manager, action="mark_complete", application_ids=list(range(501)), params={}
         )
 
@@ -317,7 +320,7 @@ def test_export_of_10000_applications_memory(
     import time
     import tracemalloc
 
-    monkeypatch.setattr(services, "EXPORT_SYNC_LIMIT", 100_000)  # measure the streamed path
+    monkeypatch.setattr(jobs, "EXPORT_SYNC_LIMIT", 100_000)  # measure the streamed path
     _bulk_applications(program, campaign, 10_000, "X")
     client.force_login(manager)
     tracemalloc.start()
@@ -335,7 +338,7 @@ def test_export_of_10000_applications_memory(
 
 
 def test_about_sixty_columns_and_notes_only_for_those_who_act(client, application, manager):
-    from ecandidat.review.columns import COLUMNS
+    from ecandidat.exports.columns import COLUMNS
 
     assert len(COLUMNS) >= 55
     services.add_note(application=application, text="Strong profile", user=manager)
@@ -350,7 +353,7 @@ def test_about_sixty_columns_and_notes_only_for_those_who_act(client, applicatio
 
 
 def test_every_column_renders(client, application, manager):
-    from ecandidat.review.columns import COLUMNS
+    from ecandidat.exports.columns import COLUMNS
 
     client.force_login(manager)
     url = reverse("staff:applications_export", args=["xlsx"]) + "".join(
@@ -363,7 +366,7 @@ def test_every_column_renders(client, application, manager):
 def test_large_exports_run_in_the_background(
     client, application, manager, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "EXPORT_SYNC_LIMIT", 0)
+    monkeypatch.setattr(jobs, "EXPORT_SYNC_LIMIT", 0)
     client.force_login(manager)
     url = (
         reverse("staff:applications_export", args=["xlsx"])
@@ -387,7 +390,7 @@ def test_large_downloads_are_built_by_the_worker(
 ):
     import zipfile
 
-    from ecandidat.review import downloads
+    from ecandidat.exports import downloads
 
     monkeypatch.setattr(downloads, "SYNC_LIMIT", 0)
     client.force_login(manager)
@@ -520,14 +523,14 @@ def test_a_bulk_job_that_breaks_says_so_to_its_author(
 
     original = services.change_file_status
     monkeypatch.setattr(services, "change_file_status", breaks_on_the_second)
-    job = services.start_bulk_job(
+    job = jobs.start_bulk_job(
         user=manager,
         action="mark_complete",
         application_ids=[application.pk, second.pk],
         params={},
     )
-    with caplog.at_level("ERROR", logger="ecandidat.review.services"):
-        services.run_bulk(job.pk)
+    with caplog.at_level("ERROR", logger="ecandidat.jobs.runner"):
+        runner.run_bulk(job.pk)
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED and job.finished_at is not None
     assert job.succeeded == [application.pk] and job.done == 1
@@ -540,6 +543,6 @@ def test_a_bulk_job_that_breaks_says_so_to_its_author(
     page = client.get(reverse("staff:bulk_job", args=[job.pk]), headers={"HX-Request": "true"})
     html = page.content.decode()
     assert "unexpected error" in html and "hx-trigger" not in html  # no more polling
-    services.run_bulk(job.pk)  # a failed job is not run again by a late retry
+    runner.run_bulk(job.pk)  # a failed job is not run again by a late retry
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED and len(calls) == 2

@@ -122,7 +122,7 @@ def test_a_candidate_cannot_use_the_staff_login(client):
 
 
 def test_staff_login_is_limited_per_account_and_audited(client, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "staff_login_account": "5/m"}
+    settings.RATELIMITS = {**settings.RATELIMITS, "staff_login_account": "5/h"}
     user = staff_with_role(StaffRole.CENTRAL_OFFICE)
     for _ in range(5):
         response = client.post(reverse("staff:login"), {"username": user.username, "password": "x"})
@@ -156,7 +156,7 @@ def test_forty_wrong_passwords_then_the_right_one_is_refused(client):
 
 
 def test_staff_login_is_limited_per_address(client, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "staff_login_ip": "3/m"}
+    settings.RATELIMITS = {**settings.RATELIMITS, "staff_login_ip": "3/h"}
     for n in range(3):
         client.post(reverse("staff:login"), {"username": f"nobody{n}", "password": "x"})
     assert (
@@ -232,7 +232,7 @@ def test_the_settings_form_saves_the_roles_that_need_two_factor(client):
 
 
 def test_anonymous_login_attempts_do_not_lock_the_code_step(client, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "staff_login_account": "3/m"}
+    settings.RATELIMITS = {**settings.RATELIMITS, "staff_login_account": "3/h"}
     user = staff_with_role(StaffRole.CENTRAL_OFFICE)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     # The right password first, then an attacker locks the password step of the account.
@@ -248,7 +248,7 @@ def test_anonymous_login_attempts_do_not_lock_the_code_step(client, settings):
 
 
 def test_the_code_step_is_limited_per_account(client, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "two_factor_account": "2/m"}
+    settings.RATELIMITS = {**settings.RATELIMITS, "two_factor_account": "2/h"}
     user = staff_with_role(StaffRole.CENTRAL_OFFICE)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     client.force_login(user)

@@ -204,7 +204,7 @@ def test_recovery_does_the_same_work_for_known_and_unknown(
 
 @pytest.mark.django_db
 def test_the_login_limit_is_one_bucket_per_account(client, settings):
-    settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "4/m"}
+    settings.RATELIMITS = {**settings.RATELIMITS, "login_account": "4/h"}
     user = UserFactory()
     for login in (user.username, user.email, user.username.lower(), user.email.upper()):
         assert (

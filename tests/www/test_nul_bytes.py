@@ -9,11 +9,13 @@ from django.urls import reverse
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Answer
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import BulkJob, Decision, Note
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import Decision
+from ecandidat.jobs.models import BulkJob
+from ecandidat.review.models import Note
 from tests.applications.conftest import prepared
+from tests.decisions.test_decisions import decide, decision_types, received, type_of  # noqa: F401
 from tests.factories import UserFactory, put_in_state, staff_with_role
-from tests.review.test_decisions import decide, decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,13 @@ from ecandidat.applications import services as application_services
 from ecandidat.applications.enums import DocumentStatus, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import Decision, DecisionReason, DecisionType, Note, Tag
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
+from ecandidat.review.models import Note, Tag
 from ecandidat.www.staff.applications import ACTIONS
 from tests.applications.conftest import prepared
+from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.factories import CentreFactory, ProgramFactory, put_in_state, staff_with_role
-from tests.review.test_decisions import decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.applications.pdf import application_pdf
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
+from ecandidat.decisions.services import latest_validated, real_rank
 from ecandidat.files.uploads import too_large_message
-from ecandidat.review.decisions import latest_validated, real_rank
 from ecandidat.www.access import candidate_required
 from ecandidat.www.nul import without_nul
 from ecandidat.www.upload_limits import (
@@ -314,7 +314,7 @@ def document_template(request, document_type_id):
 def answer_offer(request, pk, value):
     """Confirm or withdraw (with a confirmation step; withdrawing may give a reason)."""
     from ecandidat.applications.enums import CandidateAnswer
-    from ecandidat.review import decisions
+    from ecandidat.decisions import services as decisions
 
     if value not in CandidateAnswer.values:
         raise Http404
@@ -343,7 +343,7 @@ def answer_offer(request, pk, value):
 
 
 def letter_response(decision) -> HttpResponse:
-    from ecandidat.review.letters import letter_pdf
+    from ecandidat.decisions.letters import letter_pdf
 
     response = HttpResponse(letter_pdf(decision), content_type="application/pdf")
     name = (
@@ -356,7 +356,7 @@ def letter_response(decision) -> HttpResponse:
 @candidate_required
 def letter(request, pk):
     """The admission or refusal letter, when the commission lets candidates download it."""
-    from ecandidat.review.letters import LETTER_KINDS
+    from ecandidat.decisions.letters import LETTER_KINDS
 
     application = _own_application(request, pk)
     decision = latest_validated(application)

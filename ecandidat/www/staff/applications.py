@@ -15,11 +15,17 @@ from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
-from ecandidat.review import decisions, services
-from ecandidat.review.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.exports import CsvWriter, xlsx_bytes
-from ecandidat.review.models import BulkJob, DecisionReason, ListPreference, Tag
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import DecisionReason
+from ecandidat.exports import services as export_services
+from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
+from ecandidat.exports.models import ListPreference
+from ecandidat.exports.writers import CsvWriter, xlsx_bytes
+from ecandidat.jobs import services as jobs
+from ecandidat.jobs.models import BulkJob
+from ecandidat.review import services
+from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
 
@@ -30,8 +36,8 @@ from .filters import ApplicationFilterSet
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"
 CHANGE = "applications.change_application"
-ENTER = "review.add_decision"
-VALIDATE = "review.change_decision"
+ENTER = "decisions.add_decision"
+VALIDATE = "decisions.change_decision"
 DEFAULT_SORT = "-submitted_at"
 
 
@@ -98,7 +104,7 @@ def application_list(request):
             "sort": listing.sort,
             "tags": Tag.objects.visible_to(request.user),
             "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
-            "bulk_actions": services.BULK_ACTIONS,
+            "bulk_actions": jobs.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
             "document_types": DocumentType.objects.filter(in_service=True),
             "decision_types": decisions.DecisionType.objects.filter(in_service=True),
@@ -312,13 +318,13 @@ def bulk_start(request):
         "publish_at": without_nul(request.POST.get("publish_at", "")),
     }
     try:
-        job = services.start_bulk_job(
+        job = jobs.start_bulk_job(
             user=request.user,
             action=request.POST.get("action", ""),
             application_ids=ids,
             params=params,
         )
-    except services.ReviewError as error:
+    except jobs.JobRefusal as error:
         messages.error(request, error.message)
         return redirect("staff:applications")
     return redirect("staff:bulk_job", pk=job.pk)
@@ -335,7 +341,7 @@ def bulk_job(request, pk):
         template,
         {
             "job": job,
-            "action": services.BULK_ACTIONS.get(job.action)
+            "action": jobs.BULK_ACTIONS.get(job.action)
             or (_("Download") if job.action.startswith("download_") else _("Export")),
         },
     )
@@ -356,8 +362,8 @@ def export(request, fmt):
     ]
     columns = [BY_KEY[k] for k in keys]
     qs = _filterset(request, preference).qs
-    if fmt in ("csv", "xlsx") and qs.count() > services.EXPORT_SYNC_LIMIT:
-        job = services.start_export_job(
+    if fmt in ("csv", "xlsx") and qs.count() > jobs.EXPORT_SYNC_LIMIT:
+        job = jobs.start_export_job(
             user=request.user,
             fmt=fmt,
             application_ids=list(qs.values_list("pk", flat=True)),
@@ -365,7 +371,7 @@ def export(request, fmt):
         )
         return redirect("staff:bulk_job", pk=job.pk)
     rows = with_column_data(qs, columns).order_by("pk").iterator(chunk_size=500)
-    services.record_export(user=request.user, fmt=fmt, columns=keys)
+    export_services.record_export(user=request.user, fmt=fmt, columns=keys)
     header = [str(c.label) for c in columns]
     if fmt == "csv":
         writer = CsvWriter(_Echo(), delimiter=";")  # neutralises every cell
@@ -455,9 +461,9 @@ def dashboard(request):
 def download(request):
     """Several application files at once, only within the user's scope; large selections
     are built by the worker (progress page, then a private download)."""
-    from ecandidat.review import downloads
+    from ecandidat.exports import downloads
 
-    ids = parse_ids(request.POST.getlist("ids"))[: services.BULK_LIMIT]
+    ids = parse_ids(request.POST.getlist("ids"))[: jobs.BULK_LIMIT]
     applications = list(
         _visible(request.user).filter(pk__in=ids).select_related("candidate", "program")
     )
@@ -467,13 +473,13 @@ def download(request):
     if kind not in ("zip", "pdf", "document"):
         raise Http404
     document_type = str(parse_id(request.POST.get("document_type")) or "")
-    services.record_download(
+    export_services.record_download(
         user=request.user,
         kind=kind,
         application_ids=[a.pk for a in applications],
     )
     if len(applications) > downloads.SYNC_LIMIT:
-        job = services.start_file_job(
+        job = jobs.start_file_job(
             user=request.user,
             action=f"download_{kind}",
             application_ids=[a.pk for a in applications],

@@ -36,7 +36,8 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
-from ecandidat.review.models import Decision, DecisionReason, DecisionType, Tag
+from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
+from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_required
 
 from . import forms, lists
@@ -298,7 +299,7 @@ def _work_in_scope(user) -> dict | None:
     )
     work["to_validate"] = (
         Decision.objects.filter(application__in=applications, validated_at__isnull=True).count()
-        if user.has_perm("review.change_decision")
+        if user.has_perm("decisions.change_decision")
         else None
     )
     work["overdue_days"] = institution.overdue_days
@@ -460,7 +461,7 @@ def staff_menu(user):
         entries.append((reverse("staff:outbox"), _("Outgoing emails")))
     if user.has_perm("audit.view_auditevent"):
         entries.append((reverse("staff:audit_log"), _("Audit log")))
-    if user.has_perm("review.change_decision"):
+    if user.has_perm("decisions.change_decision"):
         entries.append((reverse("staff:registrations"), _("Registration export")))
     if user.has_perm("core.change_periodicjob"):
         entries.append((reverse("staff:jobs"), _("Periodic jobs")))

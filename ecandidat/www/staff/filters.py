@@ -12,8 +12,8 @@ from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Commission, Program
-from ecandidat.review import decisions
-from ecandidat.review.enums import DecisionKind
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
 from ecandidat.review.models import Tag
 
 from .lists import ALL, StaffFilterSet

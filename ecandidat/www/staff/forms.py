@@ -18,9 +18,10 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
-from ecandidat.review.decisions import types_for
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import DecisionReason, DecisionType, Tag
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import DecisionReason, DecisionType
+from ecandidat.decisions.services import types_for
+from ecandidat.review.models import Tag
 from ecandidat.review.services import tags_for
 from ecandidat.www.nul import parse_id
 

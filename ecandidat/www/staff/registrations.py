@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
-from ecandidat.review import registration
+from ecandidat.exports import registration
 from ecandidat.www.access import staff_permission_required
 
-PERMISSION = "review.change_decision"
+PERMISSION = "decisions.change_decision"
 
 
 def _scoped(user):

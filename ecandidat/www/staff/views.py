@@ -130,8 +130,8 @@ def apply_for_candidate(request, dossier_number):
 
 @staff_required
 def application_letter(request, pk):
-    from ecandidat.review.decisions import latest_validated
-    from ecandidat.review.letters import LETTER_KINDS
+    from ecandidat.decisions.letters import LETTER_KINDS
+    from ecandidat.decisions.services import latest_validated
 
     application = get_object_or_404(
         Application.objects.visible_to_staff(request.user).select_related(

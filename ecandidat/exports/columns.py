@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications.models import Answer, Application, ApplicationDocument
-
-from .models import Tag
+from ecandidat.decisions.models import Decision
+from ecandidat.review.models import Tag
 
 
 def _personal(a):
@@ -321,7 +321,6 @@ RELATED = {
 
 
 def decisions_prefetch():
-    from .models import Decision
 
     return Prefetch(
         "decisions",

@@ -4,15 +4,15 @@ import pytest
 from django.utils import timezone
 
 from ecandidat.accounts.enums import StaffRole
-from ecandidat.applications.enums import CandidateAnswer, FileStatus
+from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import DecisionReason, DecisionType
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.notifications.services import render_email
-from ecandidat.review import decisions
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import DecisionReason, DecisionType
-from tests.factories import UserFactory, staff_with_role
+from tests.factories import ApplicationFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -42,17 +42,7 @@ def type_of(kind):
 
 
 def received(program, campaign, n=1):
-    return [
-        Application.objects.create(
-            candidate=UserFactory(),
-            program=program,
-            campaign=campaign,
-            treatment="controlled",
-            file_status=FileStatus.RECEIVED,
-            submitted_at=timezone.now(),
-        )
-        for _ in range(n)
-    ]
+    return ApplicationFactory.create_batch(n, program=program, campaign=campaign, received=True)
 
 
 @pytest.fixture

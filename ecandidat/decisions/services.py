@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -23,8 +24,10 @@ from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Program
 from ecandidat.notifications.services import send_email
 
+from . import workflow
 from .enums import DecisionKind, DecisionOrigin
 from .models import Decision, DecisionReason, DecisionType
+from .workflow import DecisionAction, OfferAction
 
 __all__ = ["Decision", "DecisionReason", "DecisionType"]
 
@@ -108,6 +111,7 @@ def enter_decision(
         raise DecisionError(_("A preselection needs its date and time."))
     if application.answer:
         raise DecisionError(_("The candidate has already answered a favourable decision."))
+    step = workflow.DECISION_BY_ACTION[DecisionAction.ENTER]
     decision = Decision.objects.create(
         application=application,
         decision_type=decision_type,
@@ -118,15 +122,48 @@ def enter_decision(
         comment=comment.strip(),
         appeal=appeal,
         entered_by=user,
-        publish_at=publish_at,
     )
     record(
-        codes.DECISION_ENTERED,
+        step.audit,
         actor=user,
         target=application,
         data={"decision": decision.pk, "type": decision_type.code, "rank": rank},
     )
+    if publish_at is not None:
+        _schedule(decision, publish_at, user=user)
     return decision
+
+
+def _schedule(decision: Decision, moment: datetime, *, user) -> None:
+    step = workflow.DECISION_BY_ACTION[DecisionAction.SCHEDULE]
+    if decision.state not in step.sources:
+        raise DecisionError(_("No decision to validate."))
+    decision.publish_at = moment
+    decision.save(update_fields=["publish_at"])
+    record(
+        step.audit,
+        actor=user,
+        target=Application(pk=decision.application_id),
+        data={"decision": decision.pk, "publish_at": moment.isoformat()},
+    )
+
+
+@transaction.atomic
+def schedule_publication(*, application_id: int, publish_at: datetime, user) -> int:
+    """Results released at once: the scheduler publishes every entered decision of the
+    application at ``publish_at``. Returns how many decisions were scheduled."""
+    if not Application.objects.decidable_by(user).filter(pk=application_id).exists():
+        raise DecisionError(_("You may not enter decisions for this commission."))
+    pending = list(
+        Decision.objects.select_for_update().filter(
+            application_id=application_id, validated_at__isnull=True
+        )
+    )
+    if not pending:
+        raise DecisionError(_("No decision to validate."))
+    for decision in pending:
+        _schedule(decision, publish_at, user=user)
+    return len(pending)
 
 
 def _deadline_for(application, now, *, promoted: bool) -> datetime | None:
@@ -191,7 +228,8 @@ def _email_decision(application, decision: Decision) -> None:
 
 @transaction.atomic
 def validate_decision(*, decision_id: int, user, now=None) -> Decision:
-    """Publish an entered decision. Idempotent: validating twice changes nothing."""
+    """Publish an entered decision: validated by ``user``, or by the platform (``user`` None)
+    at its scheduled time. Idempotent: validating twice changes nothing."""
     now = now or timezone.now()
     # A favourable decision takes a place: the program is locked first, as promotion from
     # the complementary list locks it, so places are counted one transaction at a time.
@@ -208,34 +246,44 @@ def validate_decision(*, decision_id: int, user, now=None) -> Decision:
     decision = (
         Decision.objects.select_for_update().select_related("decision_type").get(pk=decision_id)
     )
-    if decision.validated_at is not None:
+    if decision.state == workflow.DecisionState.VALIDATED:
         return decision
+    step = workflow.DECISION_BY_ACTION[
+        DecisionAction.VALIDATE if user is not None else DecisionAction.PUBLISH
+    ]
+    if decision.state not in step.sources:
+        raise DecisionError(_("This decision is not scheduled for publication."))
     application = (
         Application.objects.select_for_update()
         .select_related("program", "candidate")
         .get(pk=decision.application_id)
     )
+    _publish(decision, application, step, user=user, now=now)
+    return decision
+
+
+def _publish(decision: Decision, application, step, *, user, now) -> None:
+    """What validating a decision does, whoever validates it: the offer's deadline, the
+    audit row of ``step`` and the candidate's email."""
     if application.answer:
         raise DecisionError(_("The candidate has already answered a favourable decision."))
     decision.validated_by = user
     decision.validated_at = now
     decision.save(update_fields=["validated_by", "validated_at"])
-    fields = ["confirmation_deadline"]
     if decision.decision_type.kind == DecisionKind.FAVOURABLE:
         application.confirmation_deadline = _deadline_for(
             application, now, promoted=decision.automatic == DecisionOrigin.PROMOTION
         )
     else:
         application.confirmation_deadline = None
-    application.save(update_fields=fields)
+    application.save(update_fields=["confirmation_deadline"])
     record(
-        codes.DECISION_VALIDATED,
+        step.audit,
         actor=user,
         target=application,
         data={"decision": decision.pk, "type": decision.decision_type.code},
     )
     _email_decision(application, decision)
-    return decision
 
 
 def publish_due(now=None) -> int:
@@ -279,46 +327,46 @@ def _alert_commission(application, key: str) -> None:
 
 def answer(*, application_id: int, value: str, user, reason: str = "", now=None):
     """The candidate confirms or withdraws. Idempotent and safe under concurrency."""
+    action = workflow.OFFER_ACTION_OF_ANSWER.get(value)
+    if action is None:
+        raise DecisionError(_("There is no offer to answer."))
+    return _answer_offer(
+        application_id=application_id, action=action, user=user, reason=reason, now=now
+    )
+
+
+def _answer_offer(*, application_id: int, action: OfferAction, user, reason="", now=None):
     now = now or timezone.now()
+    step = workflow.OFFER_BY_ACTION[action]
     with transaction.atomic():
         application = (
             Application.objects.select_for_update()
             .select_related("program", "program__commission", "candidate")
             .get(pk=application_id)
         )
-        if application.answer:
-            if application.answer == value:
+        if application.answer not in step.sources:
+            if application.answer == step.target:
                 return application  # a double click or a second tab
             raise DecisionError(_("You have already answered."))
         decision = latest_validated(application)
         if decision is None or decision.decision_type.kind != DecisionKind.FAVOURABLE:
             raise DecisionError(_("There is no offer to answer."))
-        if (
-            value == CandidateAnswer.CONFIRMED
-            and application.confirmation_deadline
-            and now > application.confirmation_deadline
-        ):
+        deadline = application.confirmation_deadline
+        if action == OfferAction.CONFIRM and deadline and now > deadline:
             raise DecisionError(_("The confirmation deadline has passed."))
-        application.answer = value
-        application.answered_at = now
+        if action == OfferAction.EXPIRE and not (deadline and now > deadline):
+            raise DecisionError(_("The confirmation deadline has not passed."))
+        application.answer = step.target
+        setattr(application, step.stamp, now)
         application.withdrawal_reason = (
-            reason.strip()[:2000] if value == CandidateAnswer.WITHDRAWN else ""
+            reason.strip()[:2000] if step.target == CandidateAnswer.WITHDRAWN else ""
         )
-        application.save(update_fields=["answer", "answered_at", "withdrawal_reason"])
-        record(
-            codes.answered(value),
-            actor=user,
-            target=application,
-            data={"automatic": user is None},
-        )
-        email_candidate(application, f"application_{value}", automatic=user is None)
-        _alert_commission(
-            application,
-            "commission_confirmation"
-            if value == CandidateAnswer.CONFIRMED
-            else "commission_withdrawal",
-        )
-    if value == CandidateAnswer.WITHDRAWN and application.program.complementary_auto:
+        application.save(update_fields=["answer", step.stamp, "withdrawal_reason"])
+        automatic = step.by == workflow.By.PLATFORM
+        record(step.audit, actor=user, target=application, data={"automatic": automatic})
+        email_candidate(application, step.email, automatic=automatic)
+        _alert_commission(application, step.alert)
+    if step.target == CandidateAnswer.WITHDRAWN and application.program.complementary_auto:
         promote_next(
             program_id=application.program_id, campaign_id=application.campaign_id, now=now
         )
@@ -363,22 +411,21 @@ def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application 
     )
     if candidate_application is None:
         return None
-    favourable = default_type(DecisionKind.FAVOURABLE)
+    step = workflow.DECISION_BY_ACTION[DecisionAction.PROMOTE]
     decision = Decision.objects.create(
         application=candidate_application,
-        decision_type=favourable,
-        comment="",
+        decision_type=default_type(DecisionKind.FAVOURABLE),
         automatic=DecisionOrigin.PROMOTION,
         entered_by=None,
     )
-    record(
-        codes.DECISION_PROMOTED,
-        target=candidate_application,
-        data={"decision": decision.pk, "program": program.code},
+    application = (
+        Application.objects.select_for_update()
+        .select_related("program", "candidate")
+        .get(pk=candidate_application.pk)
     )
-    validate_decision(decision_id=decision.pk, user=None, now=now)
-    _alert_commission(candidate_application, "commission_promotion")
-    return candidate_application
+    _publish(decision, application, step, user=None, now=now)
+    _alert_commission(application, step.alert)
+    return application
 
 
 def real_rank(application, decision: Decision) -> int | None:
@@ -413,8 +460,8 @@ def auto_withdraw(now=None) -> int:
     count = 0
     for application_id in list(expired):
         try:
-            answer(
-                application_id=application_id, value=CandidateAnswer.WITHDRAWN, user=None, now=now
+            _answer_offer(
+                application_id=application_id, action=OfferAction.EXPIRE, user=None, now=now
             )
             count += 1
         except DecisionError:
@@ -467,3 +514,16 @@ def validate_direct_access(*, application_id: int, user) -> Decision:
     decision.automatic = DecisionOrigin.DIRECT_ACCESS
     decision.save(update_fields=["automatic"])
     return validate_decision(decision_id=decision.pk, user=user)
+
+
+def parse_moment(raw) -> datetime | None:
+    """A date and time as a datetime-local field sends it, made aware (Paris time); None
+    when empty or invalid (parse_datetime raises for a well-formed but impossible date
+    such as 31 February: refused, not a crash)."""
+    try:
+        moment = parse_datetime(str(raw or "").replace("\x00", ""))
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

@@ -7,12 +7,12 @@ from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.audit.models import AuditEvent
-from ecandidat.review import decisions
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import DecisionType
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import DecisionType
 from tests.applications.conftest import complete_dossier
+from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.factories import CentreFactory, UserFactory, staff_with_role
-from tests.review.test_decisions import decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -134,12 +134,12 @@ def test_a_short_configured_token_opens_nothing_and_is_warned_about(client, conf
         404
     )
     assert _refusals() == ["token_disabled"]
-    warnings = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.id == "review.W001"]
+    warnings = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.id == "exports.W001"]
     assert len(warnings) == 1 and warnings[0].level == checks.WARNING
     settings.REGISTRATION_API_TOKEN = "x" * 32
-    assert not [m for m in checks.run_checks() if m.id == "review.W001"]
+    assert not [m for m in checks.run_checks() if m.id == "exports.W001"]
     settings.REGISTRATION_API_TOKEN = ""
-    assert not [m for m in checks.run_checks() if m.id == "review.W001"]
+    assert not [m for m in checks.run_checks() if m.id == "exports.W001"]
 
 
 def test_the_token_is_compared_in_constant_time(client, confirmed, settings, monkeypatch):

@@ -8,9 +8,9 @@ from django.db import connection, connections
 
 from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.audit.models import AuditEvent
-from ecandidat.review import decisions
-from ecandidat.review.enums import DecisionKind
-from tests.review.test_decisions import decide, received
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from tests.decisions.test_decisions import decide, received
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_concurrent_withdrawals_promote_once_each(program, campaign, settings):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency test runs on PostgreSQL (make test-postgres, CI)")
-    from ecandidat.review.models import DecisionReason, DecisionType
-    from tests.review.test_decisions import TYPES
+    from ecandidat.decisions.models import DecisionReason, DecisionType
+    from tests.decisions.test_decisions import TYPES
 
     for kind, code in TYPES.items():
         DecisionType.objects.get_or_create(code=code, defaults={"kind": kind, "label_fr": code})
@@ -78,9 +78,9 @@ def test_validating_a_favourable_decision_waits_for_the_program_lock(program, ca
 
     from ecandidat.accounts.enums import StaffRole
     from ecandidat.catalog.models import Program
-    from ecandidat.review.models import DecisionType
+    from ecandidat.decisions.models import DecisionType
+    from tests.decisions.test_decisions import TYPES, type_of
     from tests.factories import staff_with_role
-    from tests.review.test_decisions import TYPES, type_of
 
     for kind, code in TYPES.items():
         DecisionType.objects.get_or_create(code=code, defaults={"kind": kind, "label_fr": code})

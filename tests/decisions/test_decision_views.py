@@ -3,11 +3,14 @@ from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import RoleAssignment
-from ecandidat.review import decisions, services
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import BulkJob, Decision, DecisionReason, DecisionType
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
+from ecandidat.jobs import runner
+from ecandidat.jobs import services as jobs
+from ecandidat.jobs.models import BulkJob
+from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.factories import CentreFactory, UserFactory, staff_with_role
-from tests.review.test_decisions import decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -97,25 +100,25 @@ def test_candidate_sees_only_validated_decisions_and_answers(client, program, ca
 def test_bulk_enter_and_validate(program, campaign, people):
     apps = received(program, campaign, 3)
     unfavourable = type_of(DecisionKind.UNFAVOURABLE)
-    job = services.start_bulk_job(
+    job = jobs.start_bulk_job(
         user=people["manager"],
         action="enter_decision",
         application_ids=[a.pk for a in apps],
         params={"decision_type": unfavourable.pk, "reason": DecisionReason.objects.first().pk},
     )
-    services.run_bulk(job.pk)
+    runner.run_bulk(job.pk)
     job.refresh_from_db()
     assert len(job.succeeded) == 3
-    job = services.start_bulk_job(
+    job = jobs.start_bulk_job(
         user=people["manager"],
         action="validate_decisions",
         application_ids=[a.pk for a in apps],
         params={},
     )
-    services.run_bulk(job.pk)
+    runner.run_bulk(job.pk)
     assert all(decisions.latest_validated(a).decision_type == unfavourable for a in apps)
-    with pytest.raises(services.ReviewError):
-        services.start_bulk_job(
+    with pytest.raises(jobs.JobRefusal):
+        jobs.start_bulk_job(
             user=people["member"], action="enter_decision", application_ids=[apps[0].pk], params={}
         )
     assert BulkJob.objects.count() == 2
@@ -227,13 +230,13 @@ def test_schedule_publication_in_bulk_and_personal_confirmation_date(
             user=people["manager"],
         )
     moment = (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
-    job = services.start_bulk_job(
+    job = jobs.start_bulk_job(
         user=people["manager"],
         action="schedule_publication",
         application_ids=[a.pk for a in apps],
         params={"publish_at": moment},
     )
-    services.run_bulk(job.pk)
+    runner.run_bulk(job.pk)
     assert decisions.publish_due() == 0
     assert decisions.publish_due(now=timezone.now() + timedelta(hours=4)) == 2
     client.force_login(people["manager"])

@@ -16,7 +16,7 @@ def registration_api_token(app_configs, **kwargs):
                 "the registration API ignores it and answers 404 to every token.",
                 hint="Generate one with: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'",
-                id="review.W001",
+                id="exports.W001",
             )
         ]
     return []

@@ -8,9 +8,12 @@ from django.urls import reverse
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import RoleAssignment
 from ecandidat.applications.models import Application
-from ecandidat.review import decisions, services
-from ecandidat.review.enums import DecisionKind
-from ecandidat.review.models import Decision, DecisionReason
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import Decision, DecisionReason
+from ecandidat.jobs import runner
+from ecandidat.jobs import services as jobs
+from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
 from tests.factories import (
     CentreFactory,
     CommissionFactory,
@@ -18,7 +21,6 @@ from tests.factories import (
     UserFactory,
     staff_with_role,
 )
-from tests.review.test_decisions import decision_types, received, type_of  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -103,13 +105,13 @@ def test_the_service_refuses_too(world):
 
 def test_bulk_entry_by_the_worker_is_refused_per_application(world):
     unfavourable = type_of(DecisionKind.UNFAVOURABLE)
-    job = services.start_bulk_job(
+    job = jobs.start_bulk_job(
         user=world["member"],
         action="enter_decision",
         application_ids=[world["a"].pk, world["b"].pk],
         params={"decision_type": unfavourable.pk, "reason": DecisionReason.objects.first().pk},
     )
-    services.run_bulk(job.pk)
+    runner.run_bulk(job.pk)
     job.refresh_from_db()
     assert job.succeeded == [world["a"].pk]
     assert [application_id for application_id, _reason in job.refused] == [world["b"].pk]

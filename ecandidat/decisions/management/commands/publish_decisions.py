@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ecandidat.review.decisions import publish_due
+from ecandidat.decisions.services import publish_due
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ecandidat.review.decisions import auto_withdraw
+from ecandidat.decisions.services import auto_withdraw
 
 
 class Command(BaseCommand):

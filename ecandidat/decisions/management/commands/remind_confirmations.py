@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from ecandidat.review.decisions import remind_confirmation
+from ecandidat.decisions.services import remind_confirmation
 
 
 class Command(BaseCommand):

@@ -12,12 +12,13 @@ from openpyxl import load_workbook
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications.models import Application
 from ecandidat.dossier.models import Address, PersonalInformation
-from ecandidat.review import registration, services
-from ecandidat.review.exports import neutralise
-from ecandidat.review.models import BulkJob
+from ecandidat.exports import registration
+from ecandidat.exports.writers import neutralise
+from ecandidat.jobs import services as jobs
+from ecandidat.jobs.models import BulkJob
+from tests.decisions.test_decisions import decision_types, received  # noqa: F401
+from tests.exports.test_registration import confirmed  # noqa: F401
 from tests.factories import staff_with_role
-from tests.review.test_decisions import decision_types, received  # noqa: F401
-from tests.review.test_registration import confirmed  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_application_exports_by_the_worker(
     client, hostile_application, program, monkeypatch, fmt, django_capture_on_commit_callbacks
 ):
     _name(hostile_application, HOSTILE[0])
-    monkeypatch.setattr(services, "EXPORT_SYNC_LIMIT", 0)
+    monkeypatch.setattr(jobs, "EXPORT_SYNC_LIMIT", 0)
     client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre))
     with django_capture_on_commit_callbacks(execute=True):
         client.get(reverse("staff:applications_export", args=[fmt]) + COLUMNS)

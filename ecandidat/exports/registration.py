@@ -20,9 +20,9 @@ from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.applications.models import Application
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.decisions.models import Decision
 
-from .exports import CsvWriter
-from .models import Decision
+from .writers import CsvWriter
 
 MAX_WISHES = 5  # the single-file (Pégase v28+) format has five wish groups
 # The API token opens every confirmed registration of the institution: shorter than this,

@@ -5,9 +5,9 @@ from django.test import Client
 from django.urls import reverse
 
 from ecandidat.accounts.enums import StaffRole
-from ecandidat.review.models import ListPreference
+from ecandidat.exports.models import ListPreference
+from tests.decisions.test_decisions import decision_types, received  # noqa: F401
 from tests.factories import staff_with_role
-from tests.review.test_decisions import decision_types, received  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 from django_tasks import task
 
-from . import services
+from . import runner
 
 
 @task()
 def run_bulk_job(job_id: int) -> None:
-    services.run_bulk(job_id)
+    runner.run_bulk(job_id)

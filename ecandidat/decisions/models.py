@@ -1,0 +1,148 @@
+"""Decisions: the institution's decision types and reasons, and each decision entered on an
+application (validated, published, answered through the application's offer fields)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.applications.models import Application
+from ecandidat.catalog.models import Centre, CentreOwnedQuerySet
+
+from .enums import DecisionKind, DecisionOrigin
+from .workflow import decision_state
+
+
+class DecisionType(models.Model):
+    """A kind of decision as the institution words it (labels, email, flags)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=DecisionKind.choices)
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    final = models.BooleanField(_("final"), default=True)
+    registration = models.BooleanField(_("confirming creates a registration export"), default=False)
+    show_comment = models.BooleanField(_("the comment is shown to the candidate"), default=True)
+    email_fr = models.TextField(
+        _("email on validation (French)"),
+        blank=True,
+        help_text=_(
+            "Variables: {first_name} {last_name} {program} {decision} {comment} {deadline} {rank}"
+        ),
+    )
+    email_en = models.TextField(_("email on validation (English)"), blank=True)
+    centre = models.ForeignKey(
+        Centre,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="decision_types",
+        verbose_name=_("centre"),
+    )
+    in_service = models.BooleanField(_("in service"), default=True)
+
+    objects = CentreOwnedQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it had in the review app (a move of state only).
+        db_table = "review_decisiontype"
+        verbose_name = _("decision type")
+        verbose_name_plural = _("decision types")
+        ordering = ["kind", "label_fr"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return (
+            self.label_fr
+            if (get_language() or "fr").startswith("fr")
+            else (self.label_en or self.label_fr)
+        )
+
+
+class DecisionReason(models.Model):
+    label_fr = models.CharField(_("label (French)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    in_service = models.BooleanField(_("in service"), default=True)
+
+    class Meta:
+        # The table keeps the name it had in the review app (a move of state only).
+        db_table = "review_decisionreason"
+        verbose_name = _("decision reason")
+        verbose_name_plural = _("decision reasons")
+        ordering = ["label_fr"]
+
+    def __str__(self):
+        return (
+            self.label_fr
+            if (get_language() or "fr").startswith("fr")
+            else (self.label_en or self.label_fr)
+        )
+
+
+class DecisionQuerySet(models.QuerySet):
+    def validated(self):
+        return self.filter(validated_at__isnull=False)
+
+
+class Decision(models.Model):
+    """One decision entered on an application; never modified once validated. The latest
+    validated decision of an application is the one that counts."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
+    decision_type = models.ForeignKey(DecisionType, on_delete=models.PROTECT, related_name="+")
+    reason = models.ForeignKey(
+        DecisionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    preselection_at = models.DateTimeField(_("preselection date and time"), null=True, blank=True)
+    preselection_place = models.CharField(_("preselection place"), max_length=200, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    appeal = models.BooleanField(_("appeal"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField(auto_now_add=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validated_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(_("publication scheduled at"), null=True, blank=True)
+    automatic = models.CharField(
+        max_length=20, blank=True, choices=DecisionOrigin.choices, default=DecisionOrigin.STAFF
+    )
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        # The table keeps the name it had in the review app (a move of state only).
+        db_table = "review_decision"
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["-entered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(automatic__in=DecisionOrigin.values),
+                name="review_decision_origin_valid",
+            ),
+            # Validated by someone exactly when validated (or by the platform: no one).
+            models.CheckConstraint(
+                condition=models.Q(validated_at__isnull=False)
+                | models.Q(validated_by__isnull=True),
+                name="review_decision_validator_only_when_validated",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id}: {self.decision_type_id}"
+
+    @property
+    def kind(self) -> str:
+        return self.decision_type.kind
+
+    @property
+    def state(self) -> str:
+        """Entered, scheduled or validated: the state of the table in decisions.workflow."""
+        return decision_state(self)

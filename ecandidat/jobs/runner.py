@@ -1,0 +1,235 @@
+"""Running bulk jobs in the worker: one action on many applications, a large export or a
+download, with progress the page shows live. Each application is
+its own transaction, so a refusal or an error on one leaves the others done; an unexpected
+error stops the job as FAILED with a message for the person who started it."""
+
+import io
+import logging
+import uuid
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from ecandidat.applications import workflow
+from ecandidat.applications.models import Application
+from ecandidat.audit import codes
+from ecandidat.audit.services import record
+from ecandidat.catalog.models import Program
+from ecandidat.decisions.models import Decision, DecisionReason
+from ecandidat.decisions.services import (
+    DecisionError,
+    enter_decision,
+    parse_moment,
+    schedule_publication,
+    types_for,
+    validate_decision,
+)
+from ecandidat.exports.columns import BY_KEY, with_column_data
+from ecandidat.exports.downloads import build
+from ecandidat.exports.writers import CsvWriter, xlsx_bytes
+from ecandidat.review import services as review
+from ecandidat.review.services import ReviewError
+
+from .models import BulkJob
+
+logger = logging.getLogger(__name__)
+
+
+class JobRefusal(Exception):
+    """Why one application of a bulk job was refused, as shown in the job's report."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def run_bulk(job_id: int) -> None:
+    """Run a bulk job. An unexpected error stops it as FAILED, with a message for the person
+    who started it and the traceback in the log, instead of "In progress…" forever; what
+    was done before the error stays done (each application is its own transaction)."""
+    job = BulkJob.objects.select_related("user").get(pk=job_id)
+    if job.is_over:
+        return
+    job.status = BulkJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    try:
+        _run_job(job)
+    except Exception as exc:
+        logger.exception("bulk job %s (%s) failed", job.pk, job.action)
+        with translation.override(job.user.preferred_language):
+            message = str(
+                _(
+                    "The job stopped on an unexpected error (%(error)s) after %(done)d of "
+                    "%(total)d. What was done is kept. Start it again, or give the job "
+                    "number %(job)s to the platform's administrators."
+                )
+                % {
+                    "error": type(exc).__name__,
+                    "done": job.done,
+                    "total": job.total,
+                    "job": job.pk,
+                }
+            )
+        BulkJob.objects.filter(pk=job.pk).update(
+            status=BulkJob.Status.FAILED, finished_at=timezone.now(), error=message
+        )
+        record(
+            codes.REVIEW_BULK_FAILED,
+            actor=job.user,
+            target=job,
+            data={"error": type(exc).__name__, "done": job.done},
+        )
+
+
+def _run_job(job) -> None:
+    if job.action.startswith("export_"):
+        _run_export(job)
+        return
+    if job.action.startswith("download_"):
+        _run_download(job)
+        return
+    # Entering a decision has its own scope (a member's can_decide is per commission);
+    # every other action needs the application to be editable.
+    in_scope = (
+        Application.objects.decidable_by(job.user)
+        if job.action == "enter_decision"
+        else Application.objects.filter(program__in=Program.objects.editable_by(job.user))
+    )
+    editable = set(in_scope.filter(pk__in=job.application_ids).values_list("pk", flat=True))
+    with translation.override(job.user.preferred_language):
+        for application_id in job.application_ids[job.done :]:
+            try:
+                if application_id not in editable:
+                    raise JobRefusal(_("Not found or outside your scope."))
+                if job.action in workflow.STAFF_ACTIONS:
+                    review.change_file_status(
+                        application_id=application_id, action=job.action, user=job.user
+                    )
+                elif job.action == "enter_decision":
+                    _bulk_enter_decision(job, application_id)
+                elif job.action == "validate_decisions":
+                    _bulk_validate(job, application_id)
+                elif job.action == "schedule_publication":
+                    _bulk_schedule(job, application_id)
+                elif job.action == "add_tag":
+                    application = Application.objects.get(pk=application_id)
+                    tag = review.tags_for(application).filter(pk=job.params.get("tag")).first()
+                    if tag is None:
+                        raise JobRefusal(_("This tag cannot be used here."))
+                    review.set_tags(
+                        application=application,
+                        tags=[*application.tags.all(), tag],
+                        user=job.user,
+                    )
+                job.succeeded.append(application_id)
+            except (JobRefusal, ReviewError) as error:
+                job.refused.append([application_id, str(error.message)])
+            job.done += 1
+            job.save(update_fields=["done", "succeeded", "refused"])
+    job.status = BulkJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    record(
+        codes.REVIEW_BULK_FINISHED,
+        actor=job.user,
+        target=job,
+        data={"succeeded": len(job.succeeded), "refused": len(job.refused)},
+    )
+
+
+def _run_export(job) -> None:
+    columns = [BY_KEY[k] for k in job.params.get("columns", []) if k in BY_KEY]
+    fmt = job.action.removeprefix("export_")
+    queryset = with_column_data(
+        Application.objects.filter(pk__in=job.application_ids), columns
+    ).order_by("pk")
+
+    def rows():
+        for application in queryset.iterator(chunk_size=500):
+            yield [c.value(application) for c in columns]  # neutralised by the writers
+            job.done += 1
+            if job.done % 500 == 0:
+                BulkJob.objects.filter(pk=job.pk).update(done=job.done)
+
+    with translation.override(job.user.preferred_language):
+        header = [str(c.label) for c in columns]
+        if fmt == "xlsx":
+            content = xlsx_bytes(header, rows())
+        else:
+            text = io.StringIO()
+            writer = CsvWriter(text, delimiter=";")
+            writer.writerow(header)
+            writer.writerows(rows())
+            content = ("\ufeff" + text.getvalue()).encode()
+    _store(job, content, fmt)
+
+
+def _bulk_enter_decision(job, application_id: int) -> None:
+    application = Application.objects.select_related("program").get(pk=application_id)
+    decision_type = types_for(application).filter(pk=job.params.get("decision_type") or 0).first()
+    if decision_type is None:
+        raise JobRefusal(_("Choose the decision."))
+    reason = DecisionReason.objects.filter(pk=job.params.get("reason") or 0).first()
+    try:
+        enter_decision(
+            application_id=application_id,
+            decision_type=decision_type,
+            user=job.user,
+            reason=reason,
+            comment=job.params.get("comment", ""),
+        )
+    except DecisionError as error:
+        raise JobRefusal(error.message) from error
+
+
+def _bulk_validate(job, application_id: int) -> None:
+    pending = list(
+        Decision.objects.filter(
+            application_id=application_id, validated_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not pending:
+        raise JobRefusal(_("No decision to validate."))
+    try:
+        for decision_id in pending:
+            validate_decision(decision_id=decision_id, user=job.user)
+    except DecisionError as error:
+        raise JobRefusal(error.message) from error
+
+
+def _bulk_schedule(job, application_id: int) -> None:
+    """Results released at once: every entered decision of the selection is published by
+    the scheduler at the chosen time."""
+    moment = parse_moment(job.params.get("publish_at"))
+    if moment is None:
+        raise JobRefusal(_("Enter a valid date and time."))
+    try:
+        schedule_publication(application_id=application_id, publish_at=moment, user=job.user)
+    except DecisionError as error:
+        raise JobRefusal(error.message) from error
+
+
+def _store(job, content: bytes, extension: str) -> None:
+    name = default_storage.save(f"exports/{uuid.uuid4().hex}.{extension}", ContentFile(content))
+    job.params = {**job.params, "file": name}
+    job.status = BulkJob.Status.DONE
+    job.done = job.total
+    job.finished_at = timezone.now()
+    job.save(update_fields=["params", "status", "done", "finished_at"])
+
+
+def _run_download(job) -> None:
+    applications = list(
+        Application.objects.filter(pk__in=job.application_ids).select_related(
+            "candidate", "program"
+        )
+    )
+    content, name, _mime = build(
+        applications,
+        kind=job.action.removeprefix("download_"),
+        document_type=job.params.get("document_type", ""),
+        language=job.user.preferred_language,
+    )
+    _store(job, content, name.rsplit(".", 1)[-1])
