@@ -439,3 +439,15 @@ def test_a_preselection_with_its_date_is_entered(client, application, manager):
     )
     assert response.status_code == 302
     assert Decision.objects.get(application=application).preselection_at is not None
+
+
+def test_the_page_offers_to_validate_decisions_and_direct_access(client, application, manager):
+    client.force_login(manager)
+    enter(client, application, {"decision_type": type_of(DecisionKind.FAVOURABLE).pk})
+    decision = Decision.objects.get(application=application)
+    page = client.get(reverse("staff:application", args=[application.pk])).content.decode()
+    assert reverse("staff:decision_validate", args=[application.pk, decision.pk]) in page
+    Application.objects.filter(pk=application.pk).update(treatment="direct")
+    Decision.objects.all().delete()
+    page = client.get(reverse("staff:application", args=[application.pk])).content.decode()
+    assert reverse("staff:direct_access", args=[application.pk]) in page
