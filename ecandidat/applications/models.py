@@ -218,6 +218,11 @@ class CandidateFile(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def awaits_scan(self) -> bool:
+        """Received while the antivirus was unavailable: to be scanned again."""
+        return self.scan_status == ScanStatus.PENDING
+
     def delete_with_content(self) -> None:
         """Delete the row now and the stored content once the transaction commits (a
         rollback keeps both; the storage may be S3, outside the transaction)."""
@@ -249,6 +254,19 @@ class ApplicationDocument(models.Model):
 
     def __str__(self):
         return f"{self.application_id}: {self.document_type_id}"
+
+    @property
+    def is_validated(self) -> bool:
+        return self.status == DocumentStatus.VALIDATED
+
+    @property
+    def is_not_concerned(self) -> bool:
+        return self.status == DocumentStatus.NOT_CONCERNED
+
+    @property
+    def can_be_checked(self) -> bool:
+        """Staff may validate or refuse it: something was uploaded (or refused before)."""
+        return self.status not in (DocumentStatus.MISSING, DocumentStatus.NOT_CONCERNED)
 
     @property
     def is_done(self) -> bool:

@@ -462,6 +462,10 @@ class Question(ScopedItem):
         verbose_name = _("question")
         verbose_name_plural = _("questions")
 
+    @property
+    def is_yes_no(self) -> bool:
+        return self.kind == QuestionKind.YES_NO
+
 
 class InstitutionSettings(models.Model):
     """Institution-wide settings editable by the central office (a single row)."""

@@ -10,6 +10,10 @@ class DecisionKind(models.TextChoices):
     PRESELECTION = "preselection", _("Preselection")
 
 
+# The kinds of decision that come with a letter (decisions.letters).
+LETTER_KINDS = (DecisionKind.FAVOURABLE, DecisionKind.UNFAVOURABLE)
+
+
 class DecisionOrigin(models.TextChoices):
     """Who entered a decision: a person, or the platform on its own."""
 

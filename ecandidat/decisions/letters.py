@@ -7,10 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .enums import DecisionKind
 from .models import Decision
-
-LETTER_KINDS = (DecisionKind.FAVOURABLE, DecisionKind.UNFAVOURABLE)
 
 
 def letter_pdf(decision: Decision) -> bytes:
@@ -32,7 +29,7 @@ def letter_pdf(decision: Decision) -> bytes:
                 "candidate": application.candidate,
                 "commission": commission,
                 "signature": signature,
-                "admission": decision.decision_type.kind == DecisionKind.FAVOURABLE,
+                "admission": decision.is_favourable,
             },
         )
     return weasyprint.HTML(string=html).write_pdf()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ecandidat.applications.models import Application
 from ecandidat.catalog.models import Centre, CentreOwnedQuerySet
 
-from .enums import DecisionKind, DecisionOrigin
+from .enums import LETTER_KINDS, DecisionKind, DecisionOrigin
 from .workflow import decision_state
 
 
@@ -141,6 +141,28 @@ class Decision(models.Model):
     @property
     def kind(self) -> str:
         return self.decision_type.kind
+
+    # What the pages ask of a decision, instead of comparing kind strings.
+    @property
+    def is_favourable(self) -> bool:
+        return self.decision_type.kind == DecisionKind.FAVOURABLE
+
+    @property
+    def is_unfavourable(self) -> bool:
+        return self.decision_type.kind == DecisionKind.UNFAVOURABLE
+
+    @property
+    def is_complementary_list(self) -> bool:
+        return self.decision_type.kind == DecisionKind.COMPLEMENTARY_LIST
+
+    @property
+    def is_preselection(self) -> bool:
+        return self.decision_type.kind == DecisionKind.PRESELECTION
+
+    @property
+    def has_letter(self) -> bool:
+        """Favourable and unfavourable decisions come with a letter (decisions.letters)."""
+        return self.decision_type.kind in LETTER_KINDS
 
     @property
     def state(self) -> str:

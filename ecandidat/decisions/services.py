@@ -219,8 +219,7 @@ def _email_decision(application, decision: Decision) -> None:
             "link": candidate_link(application),
         },
         attachment=f"letter:{decision.pk}"
-        if application.program.commission.attach_letters
-        and decision.decision_type.kind in (DecisionKind.FAVOURABLE, DecisionKind.UNFAVOURABLE)
+        if application.program.commission.attach_letters and decision.has_letter
         else "",
         about=application,
     )

@@ -338,7 +338,13 @@ def answer_offer(request, pk, value):
             )
         return redirect("candidate:application", pk=application.pk)
     return render(
-        request, "candidate/applications/answer.html", {"application": application, "value": value}
+        request,
+        "candidate/applications/answer.html",
+        {
+            "application": application,
+            "value": value,
+            "confirming": value == CandidateAnswer.CONFIRMED,
+        },
     )
 
 
@@ -356,7 +362,7 @@ def letter_response(decision) -> HttpResponse:
 @candidate_required
 def letter(request, pk):
     """The admission or refusal letter, when the commission lets candidates download it."""
-    from ecandidat.decisions.letters import LETTER_KINDS
+    from ecandidat.decisions.enums import LETTER_KINDS
 
     application = _own_application(request, pk)
     decision = latest_validated(application)

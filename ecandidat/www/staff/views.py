@@ -130,7 +130,7 @@ def apply_for_candidate(request, dossier_number):
 
 @staff_required
 def application_letter(request, pk):
-    from ecandidat.decisions.letters import LETTER_KINDS
+    from ecandidat.decisions.enums import LETTER_KINDS
     from ecandidat.decisions.services import latest_validated
 
     application = get_object_or_404(
