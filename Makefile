@@ -60,6 +60,7 @@ lint: $(VENV)/.synced
 	$(BIN)/djlint --lint ecandidat
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/python scripts/check_translations.py
 
 format: $(VENV)/.synced

@@ -78,7 +78,8 @@ def rank_of(user) -> int:
     return max((ROLE_RANK.get(role, 0) for role in scope_of(user).roles), default=0)
 
 
-class AccountManager(UserManager.from_queryset(AccountQuerySet)):
+# django-stubs cannot type a base class built by from_queryset() in the class statement.
+class AccountManager(UserManager.from_queryset(AccountQuerySet)):  # type: ignore[misc]
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("kind", UserKind.STAFF)
         extra_fields.setdefault("activated_at", timezone.now())

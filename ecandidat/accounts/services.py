@@ -13,9 +13,12 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.common.errors import DomainError
+from ecandidat.common.text import without_nul
 from ecandidat.notifications import link_secrets
 from ecandidat.notifications.links import absolute_url
 from ecandidat.notifications.services import send_email
@@ -25,8 +28,17 @@ from .enums import TokenPurpose, UserKind
 from .models import AccountToken, User, hash_token
 
 
-class AccountError(Exception):
-    """A domain refusal, shown to the user as a message."""
+class AccountError(DomainError):
+    """A refused account change: ``code`` says which (``invalid-token``, ``email-taken``)."""
+
+    MESSAGES = {
+        "invalid-token": _("This link is no longer valid"),
+        "email-taken": _("An account already uses this address."),
+    }
+
+    def __init__(self, code: str):
+        super().__init__(self.MESSAGES[code])
+        self.code = code
 
 
 def normalize_email(email: str) -> str:
@@ -455,7 +467,7 @@ def record_login(user: User) -> None:
 
 
 def record_login_failure(login: str) -> None:
-    record(codes.ACCOUNT_LOGIN_FAILED, data={"login": login[:150].replace("\x00", "")})
+    record(codes.ACCOUNT_LOGIN_FAILED, data={"login": without_nul(login[:150])})
 
 
 def record_login_locked(login: str) -> None:
@@ -471,7 +483,7 @@ def record_login_locked(login: str) -> None:
     record(
         codes.ACCOUNT_LOGIN_LOCKED,
         target=target,
-        data={"login": login[:150].replace("\x00", "")},
+        data={"login": without_nul(login[:150])},
     )
 
 

@@ -228,7 +228,8 @@ class CandidateFile(models.Model):
         rollback keeps both; the storage may be S3, outside the transaction)."""
         name, storage = self.file.name, self.file.storage
         self.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
 
 
 class ApplicationDocument(models.Model):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
@@ -25,6 +26,7 @@ from ecandidat.catalog.models import (
     Program,
     Question,
 )
+from ecandidat.common.errors import DomainError
 from ecandidat.dossier.models import PersonalInformation
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.files import antivirus
@@ -39,10 +41,12 @@ from .models import Answer, Application, ApplicationDocument, CandidateFile
 @dataclass
 class Reason:
     code: str
-    message: str
+    message: StrOrPromise
 
 
-class ApplicationRefused(Exception):
+class ApplicationRefused(DomainError):
+    """Every reason the candidate cannot apply (``reasons``); ``message`` joins them."""
+
     def __init__(self, reasons: list[Reason]):
         super().__init__("; ".join(str(r.message) for r in reasons))
         self.reasons = reasons
@@ -167,17 +171,16 @@ def _latest_common_files(candidate) -> dict[int, CandidateFile]:
         .select_related("file")
         .order_by("file__uploaded_at")
     ):
-        files[use.document_type_id] = use.file
+        if use.file is not None:  # filtered above; narrowed for the type checker
+            files[use.document_type_id] = use.file
     return files
 
 
 # --- documents ----------------------------------------------------------------------------
 
 
-class DocumentRefused(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class DocumentRefused(DomainError):
+    """A change to the application's documents, answers or state is refused."""
 
 
 def _editable_or_refuse(application: Application, now=None):
@@ -211,30 +214,26 @@ def _documents_to_update(application: Application, document_type: DocumentType):
     return rows.filter(application=application)
 
 
-def _scan(content: bytes, *, actor, document_type) -> str:
-    if not settings.CLAMAV_URL:
-        return ScanStatus.NOT_SCANNED
+def _scan(content: bytes, *, actor, document_type) -> ScanStatus:
+    """The antivirus rule of ``files.antivirus.check``, each refusal audited; an unreachable
+    daemon follows ``CLAMAV_UNAVAILABLE_POLICY`` (accepted files are rescanned later)."""
     try:
-        result = antivirus.scan_bytes(content)
-    except antivirus.ScannerUnavailable as exc:
-        record(
-            codes.DOCUMENT_SCAN_UNAVAILABLE,
-            actor=actor,
-            data={"error": str(exc)[:200]},
+        return ScanStatus(
+            antivirus.check(
+                content,
+                accept_unavailable=settings.CLAMAV_UNAVAILABLE_POLICY == "accept",
+                on_unavailable=lambda error: record(
+                    codes.DOCUMENT_SCAN_UNAVAILABLE, actor=actor, data={"error": str(error)[:200]}
+                ),
+                on_infected=lambda signature: record(
+                    codes.DOCUMENT_INFECTED,
+                    actor=actor,
+                    data={"signature": signature, "document_type": document_type.pk},
+                ),
+            )
         )
-        if settings.CLAMAV_UNAVAILABLE_POLICY == "accept":
-            return ScanStatus.PENDING
-        raise DocumentRefused(
-            _("The antivirus check is unavailable right now. Please try again in a few minutes.")
-        ) from exc
-    if result.infected:
-        record(
-            codes.DOCUMENT_INFECTED,
-            actor=actor,
-            data={"signature": result.signature, "document_type": document_type.pk},
-        )
-        raise DocumentRefused(_("This file contains a virus and was refused."))
-    return ScanStatus.CLEAN
+    except UploadRefused as refused:
+        raise DocumentRefused(refused.message) from refused
 
 
 def upload_document(
@@ -246,9 +245,8 @@ def upload_document(
     actor,
 ) -> ApplicationDocument:
     """Check, scan and store an upload; nothing is stored when any check fails."""
-    institution = InstitutionSettings.load()
     try:
-        checked = check_upload(data, max_bytes=institution.upload_max_mb * 1024 * 1024)
+        checked = check_upload(data, max_bytes=InstitutionSettings.load().upload_max_bytes)
     except UploadRefused as exc:
         raise DocumentRefused(exc.message) from None
     document_type = DocumentType.objects.filter(pk=document_type_id).first()
@@ -290,7 +288,8 @@ def upload_document(
             )
             _release(old_files)
         except Exception:
-            candidate_file.file.storage.delete(candidate_file.file.name)
+            if candidate_file.file.name:
+                candidate_file.file.storage.delete(candidate_file.file.name)
             raise
         record(
             codes.DOCUMENT_UPLOADED,
@@ -398,7 +397,10 @@ def missing_items(application: Application) -> list[str]:
     return missing
 
 
-class SubmitRefused(Exception):
+class SubmitRefused(DomainError):
+    """What is missing before the application can be transmitted (``messages``);
+    ``message`` joins them."""
+
     def __init__(self, messages):
         super().__init__("; ".join(str(m) for m in messages))
         self.messages = messages

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.audit import codes
+from ecandidat.common.errors import DomainError
 
 from .enums import FileStatus
 
@@ -46,8 +47,8 @@ class Transition:
     target: FileStatus
     by: By
     audit: str
-    email: str | None = None
-    stamp: str | None = None  # the timestamp field set to "now"
+    email: str = ""  # the candidate's email, if any
+    stamp: str = ""  # the timestamp field set to "now", if any
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -103,13 +104,18 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
 )
 
-BY_ACTION = {t.action: t for t in TRANSITIONS}
+BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(DomainError):
+    """The table has no row for ``action`` from ``status``."""
+
     def __init__(self, action: str, status: str):
         self.action, self.status = action, status
-        super().__init__(f"{action} is not possible from {status!r}")
+        label = FileStatus(status).label if status in FileStatus.values else status
+        super().__init__(
+            _("This action is not possible while the file is “%(status)s”.") % {"status": label}
+        )
 
 
 def transition(action: str, status: str) -> Transition:

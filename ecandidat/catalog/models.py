@@ -5,6 +5,7 @@ Programs are not tied to a campaign: a university keeps its offer from one year 
 and updates the dates; applications (next issue) belong to a campaign.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -12,19 +13,16 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from ecandidat.accounts.scope import scope_of
+from ecandidat.common.i18n import LocalizedLabel, localized
 from ecandidat.files.staff import checked_staff_file
 from ecandidat.files.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, UploadRefused
 
 from . import access
 from .enums import CampaignStatus, QuestionKind, Scope, Treatment
-
-
-def _localized(fr: str, en: str) -> str:
-    return fr if (get_language() or "fr").startswith("fr") else (en or fr)
 
 
 def _check_staff_upload(instance, field_name: str, *, images_only: bool) -> None:
@@ -38,14 +36,21 @@ def _check_staff_upload(instance, field_name: str, *, images_only: bool) -> None
         checked = checked_staff_file(
             field_file.file,
             allowed=IMAGE_TYPES if images_only else DOCUMENT_TYPES,
-            max_bytes=InstitutionSettings.load().upload_max_mb * MB,
+            max_bytes=InstitutionSettings.load().upload_max_bytes,
         )
     except UploadRefused as refused:
         raise ValidationError({field_name: refused.message}) from None
     setattr(instance, field_name, checked)
 
 
-class LabelledModel(models.Model):
+def _as_date(value: date | datetime) -> date:
+    """A milestone as a day (a date-time in the local time zone)."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+class LabelledModel(LocalizedLabel, models.Model):
     label_fr = models.CharField(_("label (French)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
 
@@ -55,15 +60,12 @@ class LabelledModel(models.Model):
     def __str__(self):
         return self.label
 
-    @property
-    def label(self) -> str:
-        return _localized(self.label_fr, self.label_en)
-
 
 class VisibleQuerySet(models.QuerySet):
     """``visible_to(user)`` / ``editable_by(user)`` from the user's role assignments."""
 
-    scope_filter = None  # a function (scope, *, edit) -> Q | None
+    # Set by each subclass: (scope, *, edit) -> the Q of what the scope sees, None for all.
+    scope_filter: Callable[..., Q | None]
 
     def _scoped(self, user, edit: bool):
         scope = scope_of(user)
@@ -170,15 +172,12 @@ class Milestones(models.Model):
     class Meta:
         abstract = True
 
-    @staticmethod
-    def _as_date(value) -> date | None:
-        if isinstance(value, datetime):
-            return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-        return value
+    def _label(self, name: str) -> StrOrPromise:
+        return getattr(self._meta.get_field(name), "verbose_name", name)
 
-    def milestone_errors(self) -> dict[str, str]:
+    def milestone_errors(self) -> dict[str, StrOrPromise]:
         """Field → message for every milestone earlier than the one before it."""
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         previous = None
         for name in self.MILESTONE_FIELDS:
             value = getattr(self, name)
@@ -190,11 +189,11 @@ class Milestones(models.Model):
                 if both_times:
                     wrong = value <= prev_value if prev_name == "opens_at" else value < prev_value
                 else:
-                    wrong = self._as_date(value) < self._as_date(prev_value)
+                    wrong = _as_date(value) < _as_date(prev_value)
                 if wrong:
                     errors[name] = _("“%(this)s” must come after “%(previous)s”.") % {
-                        "this": self._meta.get_field(name).verbose_name,
-                        "previous": self._meta.get_field(prev_name).verbose_name,
+                        "this": self._label(name),
+                        "previous": self._label(prev_name),
                     }
             previous = (name, value)
         if self.confirmation_deadline and self.confirmation_days:
@@ -365,7 +364,7 @@ class Program(LabelledModel, Milestones):
 
     @property
     def info(self) -> str:
-        return _localized(self.info_fr, self.info_en)
+        return localized(self.info_fr, self.info_en)
 
     def is_open(self, moment=None) -> bool:
         moment = moment or timezone.now()
@@ -523,6 +522,11 @@ class InstitutionSettings(models.Model):
     def load(cls) -> "InstitutionSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+    @property
+    def upload_max_bytes(self) -> int:
+        """The per-file upload limit, for candidates' documents and staff's files alike."""
+        return self.upload_max_mb * MB
 
     def overdue_cutoff(self, now=None):
         """Applications transmitted before this moment and still undecided are overdue."""

@@ -3,17 +3,17 @@ application (validated, published, answered through the application's offer fiel
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications.models import Application
 from ecandidat.catalog.models import Centre, CentreOwnedQuerySet
+from ecandidat.common.i18n import LocalizedLabel
 
 from .enums import LETTER_KINDS, DecisionKind, DecisionOrigin
 from .workflow import decision_state
 
 
-class DecisionType(models.Model):
+class DecisionType(LocalizedLabel, models.Model):
     """A kind of decision as the institution words it (labels, email, flags)."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
@@ -53,16 +53,8 @@ class DecisionType(models.Model):
     def __str__(self):
         return self.label
 
-    @property
-    def label(self) -> str:
-        return (
-            self.label_fr
-            if (get_language() or "fr").startswith("fr")
-            else (self.label_en or self.label_fr)
-        )
 
-
-class DecisionReason(models.Model):
+class DecisionReason(LocalizedLabel, models.Model):
     label_fr = models.CharField(_("label (French)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
     in_service = models.BooleanField(_("in service"), default=True)
@@ -75,11 +67,7 @@ class DecisionReason(models.Model):
         ordering = ["label_fr"]
 
     def __str__(self):
-        return (
-            self.label_fr
-            if (get_language() or "fr").startswith("fr")
-            else (self.label_en or self.label_fr)
-        )
+        return self.label
 
 
 class DecisionQuerySet(models.QuerySet):

@@ -22,6 +22,8 @@ from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Program
+from ecandidat.common.errors import DomainError
+from ecandidat.common.text import without_nul
 from ecandidat.notifications.services import send_email
 
 from . import workflow
@@ -34,10 +36,8 @@ __all__ = ["Decision", "DecisionReason", "DecisionType"]
 REVIEWABLE = (FileStatus.RECEIVED, FileStatus.COMPLETE)
 
 
-class DecisionError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class DecisionError(DomainError):
+    """A decision, or a candidate's answer to one, is refused; ``message`` says why."""
 
 
 def latest_validated(application) -> Decision | None:
@@ -58,11 +58,17 @@ def latest_validated_subquery(field: str = "pk"):
 
 
 def default_type(kind: str) -> DecisionType:
-    return (
+    """The central decision type of ``kind`` in service (one is seeded for each kind)."""
+    found = (
         DecisionType.objects.filter(kind=kind, in_service=True, centre__isnull=True)
         .order_by("pk")
         .first()
     )
+    if found is None:
+        raise DecisionError(
+            _("No decision type of this kind is in service: the central office must add one.")
+        )
+    return found
 
 
 def types_for(application):
@@ -520,7 +526,7 @@ def parse_moment(raw) -> datetime | None:
     when empty or invalid (parse_datetime raises for a well-formed but impossible date
     such as 31 February: refused, not a crash)."""
     try:
-        moment = parse_datetime(str(raw or "").replace("\x00", ""))
+        moment = parse_datetime(without_nul(raw))
     except ValueError:
         return None
     if moment is not None and timezone.is_naive(moment):

@@ -63,9 +63,9 @@ class Step:
     target: str
     by: By
     audit: str
-    email: str | None = None
-    stamp: str | None = None  # the timestamp field set to "now"
-    alert: str | None = None  # the email to the commission, when it asked for it
+    email: str = ""  # the candidate's email, if any
+    stamp: str = ""  # the timestamp field set to "now", if any
+    alert: str = ""  # the email to the commission when it asked for it, if any
     when: str = ""  # the condition the service checks besides the state
     then: str = ""  # what the service does next
 
@@ -160,10 +160,10 @@ OFFER_STEPS: tuple[Step, ...] = (
     ),
 )
 
-DECISION_BY_ACTION = {s.action: s for s in DECISION_STEPS}
-OFFER_BY_ACTION = {s.action: s for s in OFFER_STEPS}
+DECISION_BY_ACTION: dict[str, Step] = {s.action: s for s in DECISION_STEPS}
+OFFER_BY_ACTION: dict[str, Step] = {s.action: s for s in OFFER_STEPS}
 # What the candidate's answer buttons send, and the step each takes.
-OFFER_ACTION_OF_ANSWER = {
+OFFER_ACTION_OF_ANSWER: dict[str, OfferAction] = {
     CandidateAnswer.CONFIRMED: OfferAction.CONFIRM,
     CandidateAnswer.WITHDRAWN: OfferAction.WITHDRAW,
 }

@@ -61,7 +61,7 @@ class PlaceMixin(models.Model):
 
     @property
     def town(self) -> str:
-        return self.commune.name if self.commune_id else self.town_abroad
+        return self.commune.name if self.commune is not None else self.town_abroad
 
 
 class PersonalInformation(VersionedModel):
@@ -129,7 +129,7 @@ class PersonalInformation(VersionedModel):
 
     @property
     def birth_city(self) -> str:
-        return self.birth_commune.name if self.birth_commune_id else self.birth_city_abroad
+        return self.birth_commune.name if self.birth_commune is not None else self.birth_city_abroad
 
 
 class Address(VersionedModel, PlaceMixin):

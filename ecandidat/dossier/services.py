@@ -5,13 +5,17 @@ row lock, with the stored version: if another tab (or a staff member) saved in b
 ``StaleEdit`` is raised and nothing is written, so no edit is silently lost.
 """
 
-from django.db import IntegrityError, models, transaction
+from typing import Any
+
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.common.errors import DomainError
 
 from .models import (
     Address,
@@ -20,12 +24,15 @@ from .models import (
     LocalStudy,
     NonLocalStudy,
     PersonalInformation,
+    VersionedModel,
     WorkExperience,
 )
 
 
-class StaleEdit(Exception):
-    """The row changed since the form was displayed."""
+class StaleEdit(DomainError):
+    """The row changed since the form was displayed (each page words it for its reader)."""
+
+    default_message = _("This information was changed meanwhile: check it and save again.")
 
 
 def _changed_fields(obj, values: dict) -> list[str]:
@@ -36,9 +43,16 @@ def _audit(action: str, *, subject: User, actor, data: dict) -> None:
     record(action, actor=actor, target=subject, data=data)
 
 
+def _rows(model: type[VersionedModel]) -> Any:
+    """The section's manager. Every section has ``user`` and ``version``, but ``user`` is
+    declared by each model (one-to-one or foreign key), not by the shared base, so the type
+    checker cannot follow the lookups on ``user``."""
+    return model._default_manager
+
+
 @transaction.atomic
 def save_single_section(
-    model: type[models.Model],
+    model: type[VersionedModel],
     *,
     subject: User,
     values: dict,
@@ -51,16 +65,16 @@ def save_single_section(
 
     ``user_values`` are written to the account in the same transaction (names, language).
     """
-    existing = model.objects.select_for_update().filter(user=subject).first()
-    section = model._meta.model_name
+    existing = _rows(model).select_for_update().filter(user=subject).first()
+    section = str(model._meta.model_name)
     if existing is None:
         if expected_version:
             raise StaleEdit  # it existed when the form was shown and has gone since
         try:
             with transaction.atomic():
-                obj = model.objects.create(user=subject, **values)
+                obj = _rows(model).create(user=subject, **values)
         except IntegrityError as exc:
-            if model.objects.filter(user=subject).exists():
+            if _rows(model).filter(user=subject).exists():
                 raise StaleEdit from exc  # another tab created it first
             raise
         changed = sorted(values)
@@ -97,7 +111,7 @@ def save_single_section(
 
 @transaction.atomic
 def save_entry(
-    model: type[models.Model],
+    model: type[VersionedModel],
     *,
     subject: User,
     entry_id: int | None,
@@ -106,15 +120,17 @@ def save_entry(
     actor,
 ):
     """Add (``entry_id`` None) or update one entry of a list section."""
-    section = model._meta.model_name
+    section = str(model._meta.model_name)
     if entry_id is None:
-        obj = model.objects.create(user=subject, **values)
+        obj = _rows(model).create(user=subject, **values)
         changed = sorted(values)
         action = "added"
     else:
-        obj = model.objects.select_for_update().filter(user=subject, pk=entry_id).first()
-        if obj is None or obj.version != expected_version:
+        found = _rows(model).select_for_update().filter(user=subject, pk=entry_id)
+        existing = found.first()
+        if existing is None or existing.version != expected_version:
             raise StaleEdit
+        obj = existing
         changed = _changed_fields(obj, values)
         for name, value in values.items():
             setattr(obj, name, value)
@@ -132,18 +148,18 @@ def save_entry(
 
 @transaction.atomic
 def delete_entry(
-    model: type[models.Model],
+    model: type[VersionedModel],
     *,
     subject: User,
     entry_id: int,
     expected_version: int,
     actor,
 ) -> None:
-    deleted, _ = model.objects.filter(user=subject, pk=entry_id, version=expected_version).delete()
+    deleted, _ = _rows(model).filter(user=subject, pk=entry_id, version=expected_version).delete()
     if not deleted:
         raise StaleEdit
     _audit(
-        codes.dossier(model._meta.model_name, "deleted"),
+        codes.dossier(str(model._meta.model_name), "deleted"),
         subject=subject,
         actor=actor,
         data={"entry": entry_id},
@@ -153,7 +169,8 @@ def delete_entry(
 def _count(model):
     return Coalesce(
         Subquery(
-            model.objects.filter(user=OuterRef("pk"))
+            _rows(model)
+            .filter(user=OuterRef("pk"))
             .order_by()
             .values("user")
             .annotate(n=Count("pk"))

@@ -3,6 +3,10 @@
 ``CLAMAV_URL`` is ``tcp://host:port`` or ``unix:///path/to/clamd.sock``; empty means no
 scan. When the daemon cannot be reached, ``CLAMAV_UNAVAILABLE_POLICY`` decides: ``refuse``
 the upload, or ``accept`` it marked for a later rescan (staff see the mark).
+
+``check`` is the one refusal rule for every file received (candidates' documents, staff's
+catalogue files): a virus is refused, an unreachable daemon refused unless the caller
+accepts a later rescan.
 """
 
 import socket
@@ -11,8 +15,18 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .uploads import UploadRefused
 
 CHUNK = 64 * 1024
+
+# What ``check`` returns: the values of ``applications.enums.ScanStatus``.
+CLEAN, NOT_SCANNED, PENDING = "clean", "not_scanned", "pending"
+UNAVAILABLE_MESSAGE = _(
+    "The antivirus check is unavailable right now. Please try again in a few minutes."
+)
+INFECTED_MESSAGE = _("This file contains a virus and was refused.")
 
 
 class ScannerUnavailable(Exception):
@@ -80,3 +94,26 @@ def scan_bytes(data: bytes, url: str | None = None) -> ScanResult:
     if reply.endswith("OK"):
         return ScanResult(False)
     raise ScannerUnavailable(reply or "empty reply")
+
+
+def check(data: bytes, *, accept_unavailable: bool, on_unavailable=None, on_infected=None) -> str:
+    """Scan ``data`` with the configured daemon: ``NOT_SCANNED`` when none is configured,
+    ``CLEAN``, or ``PENDING`` when it cannot be reached and ``accept_unavailable`` (the file
+    is to be scanned again later). ``UploadRefused`` when the file carries a virus, or when
+    the daemon cannot be reached otherwise. ``on_unavailable(error)`` and
+    ``on_infected(signature)`` are called first, for the caller's audit row or log line."""
+    if not settings.CLAMAV_URL:
+        return NOT_SCANNED
+    try:
+        result = scan_bytes(data)
+    except ScannerUnavailable as exc:
+        if on_unavailable is not None:
+            on_unavailable(exc)
+        if accept_unavailable:
+            return PENDING
+        raise UploadRefused(UNAVAILABLE_MESSAGE) from exc
+    if result.infected:
+        if on_infected is not None:
+            on_infected(result.signature)
+        raise UploadRefused(INFECTED_MESSAGE)
+    return CLEAN

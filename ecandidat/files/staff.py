@@ -9,9 +9,7 @@ reached the upload is refused whatever ``CLAMAV_UNAVAILABLE_POLICY`` says.
 
 import logging
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext_lazy as _
 
 from . import antivirus
 from .uploads import UploadRefused, check_upload, safe_stem, too_large_message
@@ -28,20 +26,16 @@ def checked_staff_file(uploaded, *, allowed: frozenset[str], max_bytes: int) -> 
     uploaded.seek(0)
     data = uploaded.read(max_bytes + 1)
     checked = check_upload(data, max_bytes=max_bytes, allowed=allowed)
-    if settings.CLAMAV_URL:
-        try:
-            result = antivirus.scan_bytes(data)
-        except antivirus.ScannerUnavailable as exc:
-            logger.warning("staff upload refused, antivirus unavailable: %s", exc)
-            raise UploadRefused(
-                _(
-                    "The antivirus check is unavailable right now. Please try again in a few "
-                    "minutes."
-                )
-            ) from exc
-        if result.infected:
-            logger.warning("staff upload refused, virus found: %s", result.signature)
-            raise UploadRefused(_("This file contains a virus and was refused."))
+    antivirus.check(
+        data,
+        accept_unavailable=False,  # no later rescan of these files
+        on_unavailable=lambda error: logger.warning(
+            "staff upload refused, antivirus unavailable: %s", error
+        ),
+        on_infected=lambda signature: logger.warning(
+            "staff upload refused, virus found: %s", signature
+        ),
+    )
     return ContentFile(
         checked.content, name=f"{safe_stem(uploaded.name or '')}.{checked.extension}"
     )

@@ -47,6 +47,8 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from ecandidat.common.errors import DomainError
+
 MB = 1024 * 1024
 
 # --- images -------------------------------------------------------------------------------
@@ -115,10 +117,8 @@ DOCUMENT_TYPES = frozenset({PDF, JPEG, PNG})
 IMAGE_TYPES = frozenset({JPEG, PNG})
 
 
-class UploadRefused(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class UploadRefused(DomainError):
+    """The file is refused (type, size, content, antivirus); ``message`` says why."""
 
 
 @dataclass

@@ -17,9 +17,9 @@ from ecandidat.applications.models import Application
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.models import Program
+from ecandidat.common.errors import DomainError
 from ecandidat.decisions.models import Decision, DecisionReason
 from ecandidat.decisions.services import (
-    DecisionError,
     enter_decision,
     parse_moment,
     schedule_publication,
@@ -30,19 +30,14 @@ from ecandidat.exports.columns import BY_KEY, with_column_data
 from ecandidat.exports.downloads import build
 from ecandidat.exports.writers import CsvWriter, xlsx_bytes
 from ecandidat.review import services as review
-from ecandidat.review.services import ReviewError
 
 from .models import BulkJob
 
 logger = logging.getLogger(__name__)
 
 
-class JobRefusal(Exception):
-    """Why one application of a bulk job was refused, as shown in the job's report."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class JobRefusal(DomainError):
+    """Why a bulk job, or one application of it, was refused (shown in the job's report)."""
 
 
 def run_bulk(job_id: int) -> None:
@@ -124,7 +119,7 @@ def _run_job(job) -> None:
                         user=job.user,
                     )
                 job.succeeded.append(application_id)
-            except (JobRefusal, ReviewError) as error:
+            except DomainError as error:  # a refusal of the rules, reported per application
                 job.refused.append([application_id, str(error.message)])
             job.done += 1
             job.save(update_fields=["done", "succeeded", "refused"])
@@ -172,16 +167,13 @@ def _bulk_enter_decision(job, application_id: int) -> None:
     if decision_type is None:
         raise JobRefusal(_("Choose the decision."))
     reason = DecisionReason.objects.filter(pk=job.params.get("reason") or 0).first()
-    try:
-        enter_decision(
-            application_id=application_id,
-            decision_type=decision_type,
-            user=job.user,
-            reason=reason,
-            comment=job.params.get("comment", ""),
-        )
-    except DecisionError as error:
-        raise JobRefusal(error.message) from error
+    enter_decision(
+        application_id=application_id,
+        decision_type=decision_type,
+        user=job.user,
+        reason=reason,
+        comment=job.params.get("comment", ""),
+    )
 
 
 def _bulk_validate(job, application_id: int) -> None:
@@ -192,11 +184,8 @@ def _bulk_validate(job, application_id: int) -> None:
     )
     if not pending:
         raise JobRefusal(_("No decision to validate."))
-    try:
-        for decision_id in pending:
-            validate_decision(decision_id=decision_id, user=job.user)
-    except DecisionError as error:
-        raise JobRefusal(error.message) from error
+    for decision_id in pending:
+        validate_decision(decision_id=decision_id, user=job.user)
 
 
 def _bulk_schedule(job, application_id: int) -> None:
@@ -205,10 +194,7 @@ def _bulk_schedule(job, application_id: int) -> None:
     moment = parse_moment(job.params.get("publish_at"))
     if moment is None:
         raise JobRefusal(_("Enter a valid date and time."))
-    try:
-        schedule_publication(application_id=application_id, publish_at=moment, user=job.user)
-    except DecisionError as error:
-        raise JobRefusal(error.message) from error
+    schedule_publication(application_id=application_id, publish_at=moment, user=job.user)
 
 
 def _store(job, content: bytes, extension: str) -> None:

@@ -7,14 +7,11 @@ updates rows in place and foreign keys stay readable in exports.
 """
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ecandidat.common.i18n import LocalizedLabel, french_active, localized
+
 FRANCE = "FR"
-
-
-def _localized(fr: str, en: str) -> str:
-    return fr if (get_language() or "fr").startswith("fr") else (en or fr)
 
 
 class Country(models.Model):
@@ -38,7 +35,7 @@ class Country(models.Model):
 
     @property
     def name(self) -> str:
-        return _localized(self.name_fr, self.name_en)
+        return localized(self.name_fr, self.name_en)
 
     @property
     def is_france(self) -> bool:
@@ -47,7 +44,7 @@ class Country(models.Model):
     @property
     def nationality(self) -> str:
         """ "ALLEMAND(E)" in French, as eCandidat shows it; "German" in English."""
-        if (get_language() or "fr").startswith("fr"):
+        if french_active():
             masculine, feminine = self.nationality_fr, self.nationality_fr_feminine
             if not masculine:
                 return ""
@@ -140,7 +137,7 @@ class BacSeriesQuerySet(models.QuerySet):
         )
 
 
-class BacSeries(models.Model):
+class BacSeries(LocalizedLabel, models.Model):
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     label_fr = models.CharField(max_length=150)
     label_en = models.CharField(max_length=150)
@@ -158,12 +155,8 @@ class BacSeries(models.Model):
     def __str__(self):
         return self.label
 
-    @property
-    def label(self) -> str:
-        return _localized(self.label_fr, self.label_en)
 
-
-class BacSpeciality(models.Model):
+class BacSpeciality(LocalizedLabel, models.Model):
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     label_fr = models.CharField(max_length=150)
     label_en = models.CharField(max_length=150)
@@ -175,10 +168,10 @@ class BacSpeciality(models.Model):
         ordering = ["label_fr"]
 
     def __str__(self):
-        return _localized(self.label_fr, self.label_en)
+        return self.label
 
 
-class Honours(models.Model):
+class Honours(LocalizedLabel, models.Model):
     code = models.CharField(_("code"), max_length=8, primary_key=True)
     label_fr = models.CharField(max_length=100)
     label_en = models.CharField(max_length=100)
@@ -191,7 +184,7 @@ class Honours(models.Model):
         ordering = ["min_average", "code"]
 
     def __str__(self):
-        return _localized(self.label_fr, self.label_en)
+        return self.label
 
 
 class HigherEducationEstablishment(models.Model):

@@ -16,14 +16,13 @@ from ecandidat.applications.models import Application, ApplicationDocument
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.enums import Treatment
+from ecandidat.common.errors import DomainError
 
 from .models import Note, Tag
 
 
-class ReviewError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class ReviewError(DomainError):
+    """A review action is refused; ``message`` says why."""
 
 
 logger = logging.getLogger(__name__)

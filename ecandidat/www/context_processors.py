@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.utils.translation import get_language
+
+from ecandidat.common.i18n import french_active
 
 _VOWELS = tuple("AEIOUYÉÈÊÂÎÔÛaeiouyéèêâîôû")
 
@@ -14,7 +15,7 @@ def site(request):
     return {
         "INSTITUTION_NAME": name,
         # The name as it follows "at" / "à" in the active language.
-        "INSTITUTION_AT": institution_elided(name) if get_language() == "fr" else name,
+        "INSTITUTION_AT": institution_elided(name) if french_active() else name,
         "ACTIVATION_DAYS": settings.ACTIVATION_DAYS,
     }
 

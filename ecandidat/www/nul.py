@@ -5,7 +5,8 @@ psycopg raises and the page answered 500, where SQLite went on. No page of ours 
 one, so ``RejectNulMiddleware`` answers 400 for a NUL in the path or in the query string,
 before any view runs. Form fields are covered by Django's ``ProhibitNullCharactersValidator``
 (every ``forms.CharField`` has it: the form shows its message next to the field); the few
-views that still read ``request.POST`` directly use ``without_nul`` for free text and
+views that still read ``request.POST`` directly use ``without_nul`` for free text
+(``ecandidat.common.text``'s, which services use too) and
 ``parse_id`` for primary keys.
 """
 
@@ -13,7 +14,8 @@ from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-NUL = "\x00"
+from ecandidat.common.text import NUL
+from ecandidat.common.text import without_nul as without_nul  # for the views
 
 
 def has_nul(request) -> bool:
@@ -43,12 +45,6 @@ class RejectNulMiddleware:
                 render_to_string("bad_request_nul.html", {"LANGUAGE_CODE": get_language()})
             )
         return self.get_response(request)
-
-
-def without_nul(value) -> str:
-    """Free text read straight from ``request.POST``, without the NUL bytes PostgreSQL
-    cannot store (a browser never sends one from a text field)."""
-    return str(value or "").replace(NUL, "")
 
 
 # PostgreSQL's bigint holds 18 decimal digits for sure: a longer "id" is no id of ours.

@@ -1,6 +1,7 @@
 """Limits on upload requests, applied while the request body is read, before any view.
 
-The per-file limit is the institution's ``upload_max_mb`` setting (5 MB by default).
+The per-file limit is the institution's ``upload_max_mb`` setting (5 MB by default;
+``InstitutionSettings.upload_max_bytes``).
 
 - ``UploadLimitHandler`` (first of ``FILE_UPLOAD_HANDLERS``) counts the bytes of each file
   as they arrive and stops the upload once a file exceeds the limit, or at the first file
@@ -25,7 +26,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import is_ratelimited
 
-from ecandidat.files.uploads import MB, too_large_message
+from ecandidat.files.uploads import too_large_message
 
 # The fields and part headers around a file: the CSRF token, the file name, boundaries.
 MULTIPART_MARGIN = 64 * 1024
@@ -46,7 +47,7 @@ def upload_max_bytes(request) -> int:
     if not hasattr(request, "_upload_max_bytes"):
         from ecandidat.catalog.models import InstitutionSettings
 
-        request._upload_max_bytes = InstitutionSettings.load().upload_max_mb * MB
+        request._upload_max_bytes = InstitutionSettings.load().upload_max_bytes
     return request._upload_max_bytes
 
 

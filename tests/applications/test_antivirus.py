@@ -200,3 +200,41 @@ def test_a_staff_template_carrying_eicar_is_refused(clamd_url, settings):
         data, {"template": SimpleUploadedFile("modele.pdf", make_pdf())}, user=office
     )
     assert clean.is_valid(), clean.errors
+
+
+@pytest.mark.parametrize(
+    ("scanner", "accept", "outcome", "called"),
+    [
+        (None, False, antivirus.NOT_SCANNED, []),
+        (antivirus.ScanResult(False), False, antivirus.CLEAN, []),
+        (antivirus.ScanResult(True, "Eicar-Signature"), True, "virus", ["infected"]),
+        (antivirus.ScannerUnavailable("refused"), False, "unavailable", ["unavailable"]),
+        (antivirus.ScannerUnavailable("refused"), True, antivirus.PENDING, ["unavailable"]),
+    ],
+)
+def test_one_refusal_rule_for_every_file(monkeypatch, settings, scanner, accept, outcome, called):
+    """antivirus.check, used by candidates' documents (policy from the settings, audited)
+    and staff's files (always refused when clamd is down, logged)."""
+    from ecandidat.files.uploads import UploadRefused
+
+    settings.CLAMAV_URL = "" if scanner is None else "tcp://127.0.0.1:1"
+
+    def scan_bytes(data):
+        if isinstance(scanner, Exception):
+            raise scanner
+        return scanner
+
+    monkeypatch.setattr(antivirus, "scan_bytes", scan_bytes)
+    calls = []
+    check = lambda: antivirus.check(  # noqa: E731
+        b"%PDF",
+        accept_unavailable=accept,
+        on_unavailable=lambda error: calls.append("unavailable"),
+        on_infected=lambda signature: calls.append("infected"),
+    )
+    if outcome in ("virus", "unavailable"):
+        with pytest.raises(UploadRefused, match=outcome):
+            check()
+    else:
+        assert check() == outcome
+    assert calls == called

@@ -12,6 +12,7 @@ from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.applications.workflow import By, FileAction
 from ecandidat.audit.models import AuditEvent
+from ecandidat.common.errors import DomainError
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.review import services as review_services
 from tests.factories import put_in_state, staff_with_role
@@ -52,7 +53,7 @@ RUN = {
         {FileAction.MARK_INCOMPLETE},
     ),
 }
-REFUSALS = (application_services.DocumentRefused, review_services.ReviewError)
+REFUSALS = DomainError  # every refusal of the rules
 CASES = [
     pytest.param(status, t.action, id=f"{t.action}-from-{status}")
     for t in workflow.TRANSITIONS

@@ -225,6 +225,18 @@ def test_baccalaureate_not_completed(client, candidate):
     assert not bac.completed and bac.series is None
 
 
+def test_a_saved_section_is_shown_before_its_form(client, candidate):
+    url = reverse("candidate:dossier_address")
+    assert client.get(url).context["form"] is not None  # nothing entered yet: the form
+    response = client.post(url, ADDRESS, follow=True)
+    assert response.redirect_chain[-1][0] == url
+    assert [str(m) for m in response.context["messages"]] == ["Your information has been saved."]
+    assert response.context["form"] is None and "Enter/Modify information" in (
+        response.content.decode()
+    )
+    assert client.get(url + "?edit=1").context["form"] is not None
+
+
 def test_concurrent_edits_in_two_tabs_are_not_silently_lost(client, candidate):
     post(client, reverse("candidate:dossier_address"), ADDRESS)
     address = Address.objects.get()

@@ -5,7 +5,7 @@ from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
 from ecandidat.applications.models import CandidateFile
 from ecandidat.audit.models import AuditEvent
-from ecandidat.dossier.models import Address
+from ecandidat.dossier.models import Address, PersonalInformation
 from ecandidat.notifications.models import OutboxEmail
 from tests.factories import UserFactory, staff_with_role
 from tests.review.test_review import submitted
@@ -58,6 +58,53 @@ def test_edit_on_behalf_is_audited_in_the_staff_name(client, candidate, editor):
     assert Address.objects.get(user=candidate).line1 == "2 rue Lecat"
     event = AuditEvent.objects.get(action="dossier.address.saved")
     assert event.actor == editor and event.target_id == str(candidate.pk)
+
+
+def test_edit_on_behalf_shows_the_form_at_once_and_says_whose_change(client, candidate, editor):
+    client.force_login(editor)
+    url = reverse("staff:candidate_edit", args=[candidate.username, "address"])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"] is not None  # no summary first, unlike the candidate's page
+    assert page.context["subject"] == candidate
+    assert "the change is recorded in your name" in page.content.decode()
+    assert (
+        client.get(reverse("staff:candidate_edit", args=[candidate.username, "x"])).status_code
+        == 404
+    )
+
+
+def test_edit_on_behalf_of_personal_information_saves_the_names(client, candidate, editor):
+    from tests.dossier.test_dossier_views import PERSONAL
+
+    client.force_login(editor)
+    url = reverse("staff:candidate_edit", args=[candidate.username, "personal"])
+    info = PersonalInformation.objects.get(user=candidate)
+    refreshed = client.post(url, {**PERSONAL, "first_name": "PAUL", "_refresh": "1"})
+    assert refreshed.status_code == 200 and not refreshed.context["form"].errors
+    response = client.post(
+        url, {**PERSONAL, "first_name": "PAUL", "version": info.version}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse(
+        "staff:candidate_dossier", args=[candidate.username]
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Saved on the candidate's behalf."]
+    candidate.refresh_from_db()
+    assert candidate.first_name == "PAUL"
+    event = AuditEvent.objects.get(action="dossier.personalinformation.saved")
+    assert event.actor == editor and event.target_id == str(candidate.pk)
+
+
+def test_edit_on_behalf_refuses_a_stale_form(client, candidate, editor):
+    client.force_login(editor)
+    url = reverse("staff:candidate_edit", args=[candidate.username, "address"])
+    address = Address.objects.get(user=candidate)
+    data = {"country": "FR", "postal_code": "76000", "commune": "76540"}
+    client.post(url, {**data, "line1": "2 rue Lecat", "version": address.version})
+    response = client.post(url, {**data, "line1": "3 rue Jeanne", "version": address.version})
+    assert response.status_code == 200
+    assert "This information was changed meanwhile" in response.content.decode()
+    assert Address.objects.get(user=candidate).line1 == "2 rue Lecat"
 
 
 def test_create_an_account_for_a_candidate(client, editor):

@@ -53,6 +53,7 @@ def test_login_is_limited_per_ip(client, settings):
         ),
         ("public:identification_lost", "recovery", {"email": "a@example.org"}),
         ("public:lost_activation", "recovery", {"email": "a@example.org"}),
+        ("staff:password_lost", "recovery", {"username": "someone"}),
     ],
 )
 def test_anonymous_forms_are_limited_per_address(client, settings, url_name, scope, data):
@@ -74,6 +75,7 @@ def test_anonymous_forms_are_limited_per_address(client, settings, url_name, sco
         ),
         ("public:identification_lost", "recovery", {"email": "{}"}),
         ("public:lost_activation", "recovery", {"email": "{}"}),
+        ("staff:password_lost", "recovery", {"username": "{}"}),
     ],
 )
 def test_anonymous_forms_are_limited_per_ip(client, settings, url_name, scope, data):

@@ -4,7 +4,7 @@ applications: someone else's answers 404."""
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,13 +14,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.applications import services
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application, CandidateFile
-from ecandidat.applications.pdf import application_pdf
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
 from ecandidat.decisions.services import latest_validated, real_rank
 from ecandidat.files.uploads import too_large_message
 from ecandidat.www.access import candidate_required
 from ecandidat.www.nul import without_nul
+from ecandidat.www.responses import (
+    application_pdf_response,
+    attachment,
+    candidate_file_response,
+    letter_response,
+)
 from ecandidat.www.upload_limits import (
     shows_upload_refusal,
     upload_max_bytes,
@@ -270,35 +275,15 @@ def cancel(request, pk):
     return render(request, "candidate/applications/cancel.html", {"application": application})
 
 
-def pdf_response(application, language) -> HttpResponse:
-    content = application_pdf(application, language)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = f"{application.candidate.dossier_number}-{application.program.code}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @candidate_required
 def application_file(request, pk):
     application = _own_application(request, pk)
-    return pdf_response(application, request.user.preferred_language)
-
-
-def file_response(candidate_file: CandidateFile) -> FileResponse:
-    response = FileResponse(
-        candidate_file.file.open("rb"),
-        content_type=candidate_file.content_type,
-        as_attachment=True,
-        filename=candidate_file.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return application_pdf_response(application, request.user.preferred_language)
 
 
 @candidate_required
 def own_file(request, file_id):
-    return file_response(get_object_or_404(CandidateFile, pk=file_id, owner=request.user))
+    return candidate_file_response(get_object_or_404(CandidateFile, pk=file_id, owner=request.user))
 
 
 @candidate_required
@@ -306,7 +291,7 @@ def document_template(request, document_type_id):
     document_type = get_object_or_404(
         DocumentType.objects.exclude(template=""), pk=document_type_id, in_service=True
     )
-    return FileResponse(document_type.template.open("rb"), as_attachment=True)
+    return attachment(document_type.template.open("rb"), document_type.template.name)
 
 
 @candidate_required
@@ -346,17 +331,6 @@ def answer_offer(request, pk, value):
             "confirming": value == CandidateAnswer.CONFIRMED,
         },
     )
-
-
-def letter_response(decision) -> HttpResponse:
-    from ecandidat.decisions.letters import letter_pdf
-
-    response = HttpResponse(letter_pdf(decision), content_type="application/pdf")
-    name = (
-        f"letter-{decision.application.candidate.username}-{decision.application.program.code}.pdf"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @candidate_required

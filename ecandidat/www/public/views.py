@@ -14,11 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecandidat.accounts import services, tasks
+from ecandidat.accounts import services
 from ecandidat.accounts.enums import Language, TokenPurpose
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import TOO_MANY_REQUESTS, attempt_login
 from ecandidat.www.ratelimit import limit_exceeded
+from ecandidat.www.recovery import recovery_request
 
 from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, SignupForm
 
@@ -73,18 +74,16 @@ def signup_done(request):
     return render(request, "public/signup_done.html")
 
 
-def _recovery_view(request, *, kind, title, intro, scope_template):
-    form = EmailForm(request.POST or None)
-    if request.method == "POST":
-        valid = form.is_valid()
-        if limit_exceeded(request, "recovery", request.POST.get("email", "")):
-            return _rate_limited(
-                request, form, scope_template, {"page_title": title, "intro": intro}
-            )
-        if valid:
-            tasks.request_recovery(kind=kind, value=form.cleaned_data["email"])
-            return redirect("public:recovery_done")
-    return render(request, scope_template, {"form": form, "page_title": title, "intro": intro})
+def _recovery_view(request, *, kind, title, intro):
+    return recovery_request(
+        request,
+        form_class=EmailForm,
+        field="email",
+        kind=kind,
+        template="public/recovery_form.html",
+        done="public:recovery_done",
+        context={"page_title": title, "intro": intro},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,7 +96,6 @@ def identification_lost(request):
             "Type the email address of your account. We will send you your login (dossier "
             "number) and a link to choose a new password."
         ),
-        scope_template="public/recovery_form.html",
     )
 
 
@@ -111,7 +109,6 @@ def lost_activation(request):
             "Type the email address you gave when you created your account. We will send you a "
             "new activation link."
         ),
-        scope_template="public/recovery_form.html",
     )
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +28,7 @@ from ecandidat.review import services
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
+from ecandidat.www.responses import XLSX, attachment
 
 from . import forms as staff_forms
 from . import lists
@@ -381,17 +382,10 @@ def export(request, fmt):
             for application in rows:
                 yield writer.writerow([c.value(application) for c in columns])
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="applications.csv"'
-        return response
+        return attachment(lines(), "applications.csv", "text/csv; charset=utf-8")
     if fmt == "xlsx":
         content = xlsx_bytes(header, ([c.value(a) for c in columns] for a in rows))
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
-        return response
+        return attachment(content, "applications.xlsx", XLSX)
     raise Http404
 
 
@@ -422,12 +416,7 @@ def dashboard(request):
                 for r in rows
             ),
         )
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="dashboard.xlsx"'
-        return response
+        return attachment(content, "dashboard.xlsx", XLSX)
     return render(
         request,
         "staff/applications/dashboard.html",
@@ -492,9 +481,7 @@ def download(request):
         document_type=document_type,
         language=request.user.preferred_language,
     )
-    response = HttpResponse(content, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, name, mime)
 
 
 @staff_permission_required(ENTER)
@@ -563,14 +550,9 @@ def direct_access(request, pk):
 def export_file(request, pk):
     """The file of a finished background export or download, for the person who asked."""
     from django.core.files.storage import default_storage
-    from django.http import FileResponse
 
     job = get_object_or_404(BulkJob, pk=pk, user=request.user)
     name = job.params.get("file")
     if not name:
         raise Http404
-    return FileResponse(
-        default_storage.open(name, "rb"),
-        as_attachment=True,
-        filename=f"applications.{name.rsplit('.', 1)[-1]}",
-    )
+    return attachment(default_storage.open(name, "rb"), f"applications.{name.rsplit('.', 1)[-1]}")

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ecandidat.accounts import services, tasks
+from ecandidat.accounts import services
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import attempt_login
-from ecandidat.www.public.forms import RATE_LIMITED_MESSAGE, StaffLoginForm, StaffLoginLostForm
-from ecandidat.www.ratelimit import limit_exceeded
+from ecandidat.www.public.forms import StaffLoginForm, StaffLoginLostForm
+from ecandidat.www.recovery import recovery_request
 
 
 def _next(request) -> str:
@@ -53,17 +53,14 @@ def staff_logout(request):
 
 @require_http_methods(["GET", "POST"])
 def password_lost(request):
-    form = StaffLoginLostForm(request.POST or None)
-    if request.method == "POST":
-        valid = form.is_valid()
-        if limit_exceeded(request, "recovery", request.POST.get("username", "")):
-            form.add_error(None, RATE_LIMITED_MESSAGE)
-            return render(request, "staff/password_lost.html", {"form": form}, status=429)
-        if valid:
-            # The same work whether or not the login exists: the worker looks it up.
-            tasks.request_recovery(kind="staff_password", value=form.cleaned_data["username"])
-            return redirect("staff:password_lost_done")
-    return render(request, "staff/password_lost.html", {"form": form})
+    return recovery_request(
+        request,
+        form_class=StaffLoginLostForm,
+        field="username",
+        kind="staff_password",
+        template="staff/password_lost.html",
+        done="staff:password_lost_done",
+    )
 
 
 def password_lost_done(request):

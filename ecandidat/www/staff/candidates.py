@@ -16,11 +16,10 @@ from ecandidat.accounts import services as account_services
 from ecandidat.accounts.enums import Language
 from ecandidat.accounts.models import User
 from ecandidat.applications.access import candidates_visible_to_staff
-from ecandidat.dossier import services as dossier_services
 from ecandidat.privacy.erasure import erase_candidate, erasure_inventory
+from ecandidat.www import dossier_sections
 from ecandidat.www.access import staff_permission_required
-from ecandidat.www.candidate import dossier_forms
-from ecandidat.www.candidate.dossier_views import SINGLE_SECTIONS
+from ecandidat.www.dossier_sections import SINGLE_SECTIONS
 from ecandidat.www.public.forms import validate_person_name
 
 VIEW = "dossier.view_candidate_dossier"
@@ -51,6 +50,17 @@ def search(request):
     )
 
 
+# A candidate manager fills in the candidate's own forms (the flow of www/dossier_sections.py),
+# always as a form, audited in the manager's name.
+ON_BEHALF = dossier_sections.Audience(
+    template="staff/candidates/edit_section.html",
+    saved=gettext_lazy("Saved on the candidate's behalf."),
+    stale=gettext_lazy("This information was changed meanwhile: check it and save again."),
+    done=lambda spec, subject: reverse("staff:candidate_dossier", args=[subject.username]),
+    summary_first=False,
+)
+
+
 @staff_permission_required(EDIT)
 @require_http_methods(["GET", "POST"])
 def edit_section(request, dossier_number, section):
@@ -61,47 +71,7 @@ def edit_section(request, dossier_number, section):
     subject = get_object_or_404(
         candidates_visible_to_staff(request.user), username=dossier_number.upper()
     )
-    instance = spec.queryset(subject).first()
-    url = request.path
-    kwargs = {"refresh_url": url, "instance": instance}
-    if section == "personal":
-        kwargs["subject"] = subject
-    if request.method == "POST":
-        form = spec.form(request.POST, **kwargs)
-        if dossier_forms.REFRESH_FIELD in request.POST:
-            form.without_errors()
-        elif form.is_valid():
-            values = form.values()
-            values, extra = values if isinstance(values, tuple) else (values, {})
-            try:
-                dossier_services.save_single_section(
-                    spec.model,
-                    subject=subject,
-                    values=values,
-                    expected_version=form.expected_version(),
-                    actor=request.user,
-                    **(
-                        {"user_values": extra}
-                        if section == "personal"
-                        else {"m2m": extra}
-                        if extra
-                        else {}
-                    ),
-                )
-            except dossier_services.StaleEdit:
-                form.add_error(
-                    None, _("This information was changed meanwhile: check it and save again.")
-                )
-            else:
-                messages.success(request, _("Saved on the candidate's behalf."))
-                return redirect("staff:candidate_dossier", dossier_number=subject.username)
-    else:
-        form = spec.form(initial=spec.form.initial_from(instance, subject), **kwargs)
-    return render(
-        request,
-        "staff/candidates/edit_section.html",
-        {"subject": subject, "section": spec, "form": form, "object": instance},
-    )
+    return dossier_sections.single_section(request, spec, subject=subject, audience=ON_BEHALF)
 
 
 class NewPersonForm(forms.Form):

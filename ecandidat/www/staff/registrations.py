@@ -3,13 +3,14 @@ endpoint for the student information system. Both scoped and audited."""
 
 import hmac
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
 from ecandidat.exports import registration
 from ecandidat.www.access import staff_permission_required
+from ecandidat.www.responses import attachment
 
 PERMISSION = "decisions.change_decision"
 
@@ -30,9 +31,7 @@ def export_page(request):
         if not selected:
             raise Http404
         content = registration.export_pegase(selected, actor=request.user)
-        response = HttpResponse(content, content_type="application/zip")
-        response["Content-Disposition"] = 'attachment; filename="pegase-opi.zip"'
-        return response
+        return attachment(content, "pegase-opi.zip", "application/zip")
     return render(
         request,
         "staff/registrations.html",

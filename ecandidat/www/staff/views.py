@@ -18,9 +18,13 @@ from ecandidat.dossier.services import dossier_summary
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
 from ecandidat.notifications.services import render_email
 from ecandidat.www.access import staff_permission_required, staff_required
-from ecandidat.www.candidate.application_views import file_response, letter_response, pdf_response
-from ecandidat.www.candidate.dossier_views import LIST_SECTIONS, SINGLE_SECTIONS
+from ecandidat.www.dossier_sections import LIST_SECTIONS, SINGLE_SECTIONS
 from ecandidat.www.nul import parse_id
+from ecandidat.www.responses import (
+    application_pdf_response,
+    candidate_file_response,
+    letter_response,
+)
 
 
 @staff_required
@@ -91,7 +95,7 @@ def application_pdf(request, pk):
         Application.objects.visible_to_staff(request.user).select_related("candidate", "program"),
         pk=pk,
     )
-    return pdf_response(application, request.user.preferred_language)
+    return application_pdf_response(application, request.user.preferred_language)
 
 
 @staff_required
@@ -100,7 +104,7 @@ def candidate_file(request, file_id):
     candidate_file_ = get_object_or_404(
         CandidateFile.objects.filter(uses__application__in=visible).distinct(), pk=file_id
     )
-    return file_response(candidate_file_)
+    return candidate_file_response(candidate_file_)
 
 
 @staff_permission_required("applications.add_application")
