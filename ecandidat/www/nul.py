@@ -4,8 +4,9 @@ PostgreSQL refuses a NUL (0x00) in any text it is sent, query parameter or store
 psycopg raises and the page answered 500, where SQLite went on. No page of ours has a use for
 one, so ``RejectNulMiddleware`` answers 400 for a NUL in the path or in the query string,
 before any view runs. Form fields are covered by Django's ``ProhibitNullCharactersValidator``
-(every ``forms.CharField`` has it); the few views that read ``request.POST`` directly use
-``without_nul`` for free text (``ecandidat.common.text``'s, which services use too) and
+(every ``forms.CharField`` has it: the form shows its message next to the field); the few
+views that still read ``request.POST`` directly use ``without_nul`` for free text
+(``ecandidat.common.text``'s, which services use too) and
 ``parse_id`` for primary keys.
 """
 

@@ -106,10 +106,18 @@ def manager(program):
     return staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
 
 
-def test_staff_note_and_document_comment_are_stored_without_nul(client, transmitted, manager):
+NUL_REFUSED = "Null characters are not allowed."
+
+
+def test_staff_note_with_nul_is_a_form_error(client, transmitted, manager):
+    # A form field refuses a NUL with its own message, next to the field (never a 500).
     client.force_login(manager)
     url = reverse("staff:application_action", args=[transmitted.pk, "note"])
-    assert client.post(url, {"text": "Good\x00 profile"}).status_code == 302
+    response = client.post(url, {"text": "Good\x00 profile"})
+    assert response.status_code == 200
+    assert response.context["note_form"].errors["text"] == [NUL_REFUSED]
+    assert not Note.objects.filter(application=transmitted).exists()
+    assert client.post(url, {"text": "Good profile"}).status_code == 302
     assert Note.objects.get(application=transmitted).text == "Good profile"
 
 
@@ -118,7 +126,9 @@ def test_staff_decision_fields_with_nul(client, transmitted, manager):
     url = reverse("staff:decision_enter", args=[transmitted.pk])
     # Not a number: the form's own error, not a 500.
     for junk in ("\x00", "1\x00", "²"):
-        assert client.post(url, {"decision_type": junk, "reason": junk}).status_code == 302
+        response = client.post(url, {"decision_type": junk, "reason": junk})
+        assert response.status_code == 200
+        assert set(response.context["decision_form"].errors) == {"decision_type", "reason"}
     assert not Decision.objects.exists()
     data = {
         "decision_type": type_of(DecisionKind.FAVOURABLE).pk,
@@ -127,6 +137,14 @@ def test_staff_decision_fields_with_nul(client, transmitted, manager):
         "publish_at": "2026-02-31T10:00",  # well formed, impossible
         "rank": "\x00",
     }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["decision_form"].errors
+    assert errors["comment"] == errors["preselection_place"] == [NUL_REFUSED]
+    assert errors["publish_at"] == ["Enter a valid date and time."]
+    assert "rank" in errors
+    assert not Decision.objects.exists()
+    data.update(comment="Well done", preselection_place="Room 1", publish_at="", rank="")
     assert client.post(url, data).status_code == 302
     decision = Decision.objects.get(application=transmitted)
     assert decision.comment == "Well done" and decision.publish_at is None

@@ -1,20 +1,20 @@
 """Staff screens on applications: the list (columns, filters, sort, bulk actions, exports)
 and the application page (documents, file status, tags, notes, deadline, timeline)."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.applications import workflow
-from ecandidat.applications.enums import DocumentStatus, FileStatus
+from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
-from ecandidat.catalog.enums import Treatment
-from ecandidat.catalog.models import Commission, DocumentType, InstitutionSettings, Program
+from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import DecisionReason
@@ -30,55 +30,30 @@ from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
 from ecandidat.www.responses import XLSX, attachment
 
+from . import forms as staff_forms
+from . import lists
+from .filters import ApplicationFilterSet
+
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"
 CHANGE = "applications.change_application"
 ENTER = "decisions.add_decision"
 VALIDATE = "decisions.change_decision"
-FILTERS = ("program", "commission", "file_status", "treatment", "decision", "tag", "q")
+DEFAULT_SORT = "-submitted_at"
 
 
 def _visible(user):
     return Application.objects.visible_to_staff(user).exclude(file_status=FileStatus.CANCELLED)
 
 
-def _filter_values(source) -> dict[str, str]:
-    return {k: without_nul(source.get(k, "")).strip() for k in FILTERS}
-
-
-def _filtered(request, preference):
-    """Applications matching the request's filters (or the saved ones)."""
-    source = request.GET if any(k in request.GET for k in FILTERS) else preference.filters
-    values = _filter_values(source)
-    qs = _visible(request.user)
-    if (program_id := parse_id(values["program"])) is not None:
-        qs = qs.filter(program_id=program_id)
-    if (commission_id := parse_id(values["commission"])) is not None:
-        qs = qs.filter(program__commission_id=commission_id)
-    if values["file_status"] in FileStatus.values:
-        qs = qs.filter(file_status=values["file_status"])
-    if values["treatment"]:
-        qs = qs.filter(treatment=values["treatment"])
-    if values["decision"] in DecisionKind.values:
-        qs = qs.annotate(
-            latest_kind=decisions.latest_validated_subquery("decision_type__kind")
-        ).filter(latest_kind=values["decision"])
-    elif values["decision"] == "none":
-        qs = qs.annotate(
-            latest_kind=decisions.latest_validated_subquery("decision_type__kind")
-        ).filter(latest_kind__isnull=True)
-    if (tag_id := parse_id(values["tag"])) is not None:
-        qs = qs.filter(tags=tag_id)
-    if len(values["q"]) >= 2:
-        text = values["q"]
-        qs = qs.filter(
-            Q(candidate__username__iexact=text)
-            | Q(candidate__last_name__icontains=text)
-            | Q(candidate__first_name__icontains=text)
-            | Q(candidate__email__icontains=text)
-            | Q(candidate__personal_information__ine__iexact=text)
-        )
-    return qs, values
+def _filterset(request, preference) -> ApplicationFilterSet:
+    """The request's filters, or the saved ones when the request has none."""
+    asked = any(name in request.GET for name in ApplicationFilterSet.base_filters)
+    return ApplicationFilterSet(
+        request.GET if asked else preference.filters,
+        queryset=_visible(request.user),
+        request=request,
+    )
 
 
 def allowed_columns(user):
@@ -105,33 +80,30 @@ def application_list(request):
     columns = [BY_KEY[key] for key in keys if key in allowed] or [
         BY_KEY[key] for key in DEFAULT_COLUMNS
     ]
-    qs, values = _filtered(request, preference)
-    sortable = {c.sort for c in columns if c.sort}
-    sort = request.GET.get("sort", "-submitted_at")
-    if sort.lstrip("-") not in sortable | {"submitted_at"}:
-        sort = "-submitted_at"
+    filterset = _filterset(request, preference)
     institution = InstitutionSettings.load()
-    qs = with_column_data(qs.with_overdue(institution.overdue_cutoff()), columns)
-    page = Paginator(qs.order_by(sort, "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(a, [c.value(a) for c in columns], a.is_overdue) for a in page]
-    visible_programs = Program.objects.visible_to(request.user)
+    listing = lists.list_page(
+        request,
+        filterset,
+        columns=columns,
+        default_sort=DEFAULT_SORT,
+        page_size=PAGE_SIZE,
+        prepare=lambda qs: with_column_data(qs.with_overdue(institution.overdue_cutoff()), columns),
+    )
+    rows = [(a, [c.value(a) for c in columns], a.is_overdue) for a in listing.page]
     return render(
         request,
         "staff/applications/list.html",
         {
-            "page": page,
+            "page": listing.page,
             "rows": rows,
             "columns": columns,
             "all_columns": allowed_columns(request.user),
             "chosen": {c.key for c in columns},
-            "values": values,
-            "sort": sort,
-            "programs": visible_programs.order_by("label_fr"),
-            "commissions": Commission.objects.visible_to(request.user).order_by("label"),
-            "statuses": FileStatus.choices,
+            "filters": filterset.form,
+            "values": filterset.applied(),
+            "sort": listing.sort,
             "tags": Tag.objects.visible_to(request.user),
-            "treatments": Treatment.choices,
-            "kinds": DecisionKind.choices,
             "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
             "bulk_actions": jobs.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
@@ -158,7 +130,10 @@ def list_preferences(request):
             preference.columns = chosen
             preference.save(update_fields=["columns"])
     else:
-        preference.filters = {k: v for k, v in _filter_values(request.POST).items() if v}
+        filterset = ApplicationFilterSet(
+            request.POST, queryset=_visible(request.user), request=request
+        )
+        preference.filters = filterset.applied()
         preference.save(update_fields=["filters"])
         messages.success(
             request, _("Your filters are saved: they apply whenever you open the list.")
@@ -175,109 +150,160 @@ def _editable_application(request, pk):
     return application, editable
 
 
-@staff_permission_required(VIEW)
-def application_detail(request, pk):
-    application, editable = _editable_application(request, pk)
+def _can_decide(user, application) -> bool:
+    return (
+        user.has_perm(ENTER)
+        and Application.objects.decidable_by(user).filter(pk=application.pk).exists()
+    )
+
+
+def _detail(request, pk, editable, *, failed=None, action=None):
+    """The application page; ``failed`` is the form of ``action`` that was refused, shown
+    again where it was, with what was typed and the messages next to its fields."""
     application = (
         Application.objects.select_related(
             "candidate", "program", "program__centre", "program__commission", "campaign"
         )
         .prefetch_related("tags")
-        .get(pk=application.pk)
+        .get(pk=pk)
     )
+
+    def form(name, form_class, **kwargs):
+        if failed is not None and action == name:
+            return failed
+        return form_class(application=application, **kwargs)
+
+    documents = application.documents.select_related("document_type", "file")
+    failed_document = failed.data.get("document") if action == "document" else None
     return render(
         request,
         "staff/applications/detail.html",
         {
             "application": application,
-            "documents": application.documents.select_related("document_type", "file"),
+            "failed": failed,
+            "documents": [
+                (
+                    document,
+                    failed
+                    if failed_document == str(document.pk)
+                    else staff_forms.DocumentCheckForm(
+                        application=application, initial={"document": document.pk}
+                    ),
+                )
+                for document in documents
+            ],
             "answers": application.answers.select_related("question"),
             "notes": application.notes.select_related("author"),
             "timeline": AuditEvent.objects.for_object(application).select_related("actor")[:100],
-            "available_tags": services.tags_for(application),
             "editable": editable,
-            "treatments": Treatment.choices,
-            "can_decide": request.user.has_perm(ENTER)
-            and Application.objects.decidable_by(request.user).filter(pk=application.pk).exists(),
+            "can_decide": _can_decide(request.user, application),
             "decisions": application.decisions.select_related(
                 "decision_type", "reason", "entered_by", "validated_by"
             ),
-            "decision_types": decisions.types_for(application),
-            "reasons": DecisionReason.objects.filter(in_service=True),
-            "document_statuses": [
-                (DocumentStatus.VALIDATED, DocumentStatus.VALIDATED.label),
-                (DocumentStatus.REFUSED, DocumentStatus.REFUSED.label),
-            ],
+            "file_status_form": form("mark_incomplete", staff_forms.FileStatusForm),
+            "treatment_form": form("treatment", staff_forms.TreatmentForm),
+            "note_form": form("note", staff_forms.NoteForm),
+            "tags_form": form("tags", staff_forms.TagsForm),
+            "confirmation_form": form(
+                "confirmation_deadline", staff_forms.ConfirmationDeadlineForm
+            ),
+            "deadline_form": form("deadline", staff_forms.PersonalDeadlineForm),
+            "decision_form": form("decision", staff_forms.DecisionForm),
         },
     )
+
+
+@staff_permission_required(VIEW)
+def application_detail(request, pk):
+    application, editable = _editable_application(request, pk)
+    return _detail(request, application.pk, editable)
+
+
+# --- the actions of the application page --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """A form for what is typed and the service call that acts on the application."""
+
+    form: type[staff_forms.ApplicationActionForm]
+    perform: Callable[..., object]  # (application, cleaned_data, user)
+
+
+def _check_document(application, data, user):
+    services.check_document(
+        document_id=data["document"].pk, status=data["status"], comment=data["comment"], user=user
+    )
+
+
+def _file_status(action):
+    def perform(application, data, user):
+        services.change_file_status(
+            application_id=application.pk, action=action, user=user, deadline=data["deadline"]
+        )
+
+    return perform
+
+
+def _treatment(application, data, user):
+    services.set_treatment(application_id=application.pk, treatment=data["treatment"], user=user)
+
+
+def _note(application, data, user):
+    services.add_note(application=application, text=data["text"], user=user)
+
+
+def _tags(application, data, user):
+    services.set_tags(application=application, tags=list(data["tags"]), user=user)
+
+
+def _confirmation_deadline(application, data, user):
+    services.set_confirmation_deadline(
+        application_id=application.pk, deadline=data["deadline"], user=user
+    )
+
+
+def _personal_deadline(application, data, user):
+    services.set_personal_deadline(
+        application_id=application.pk, deadline=data["deadline"], user=user
+    )
+
+
+ACTIONS = {
+    "document": Action(staff_forms.DocumentCheckForm, _check_document),
+    **{
+        name: Action(staff_forms.FileStatusForm, _file_status(name))
+        for name in workflow.STAFF_ACTIONS
+    },
+    "treatment": Action(staff_forms.TreatmentForm, _treatment),
+    "note": Action(staff_forms.NoteForm, _note),
+    "tags": Action(staff_forms.TagsForm, _tags),
+    "confirmation_deadline": Action(staff_forms.ConfirmationDeadlineForm, _confirmation_deadline),
+    "deadline": Action(staff_forms.PersonalDeadlineForm, _personal_deadline),
+}
 
 
 @staff_permission_required(CHANGE)
 @require_POST
 def application_action(request, pk, action):
+    """One action of the application page: its form, then its service. A refusal (a field
+    typed wrong, or the service saying no) shows the page again with the form as typed."""
     application, editable = _editable_application(request, pk)
-    if not editable:
+    spec = ACTIONS.get(action)
+    if not editable or spec is None:
         raise Http404
-    try:
-        if action == "document":
-            document = get_object_or_404(
-                application.documents, pk=parse_id(request.POST.get("document"))
-            )
-            services.check_document(
-                document_id=document.pk,
-                status=request.POST.get("status", ""),
-                comment=without_nul(request.POST.get("comment", "")),
-                user=request.user,
-            )
-        elif action in workflow.STAFF_ACTIONS:
-            deadline = decisions.parse_moment(request.POST.get("deadline", ""))
-            services.change_file_status(
-                application_id=application.pk,
-                action=action,
-                user=request.user,
-                deadline=deadline,
-            )
-        elif action == "treatment":
-            services.set_treatment(
-                application_id=application.pk,
-                treatment=request.POST.get("treatment", ""),
-                user=request.user,
-            )
-        elif action == "note":
-            services.add_note(
-                application=application,
-                text=without_nul(request.POST.get("text", "")),
-                user=request.user,
-            )
-        elif action == "tags":
-            ids = parse_ids(request.POST.getlist("tags"))
-            services.set_tags(
-                application=application,
-                tags=list(services.tags_for(application).filter(pk__in=ids)),
-                user=request.user,
-            )
-        elif action == "confirmation_deadline":
-            deadline = decisions.parse_moment(request.POST.get("deadline", ""))
-            if deadline is None:
-                raise services.ReviewError(_("Enter a valid date and time."))
-            services.set_confirmation_deadline(
-                application_id=application.pk, deadline=deadline, user=request.user
-            )
-        elif action == "deadline":
-            raw = request.POST.get("deadline", "")
-            deadline = decisions.parse_moment(raw)
-            if raw and deadline is None:
-                raise services.ReviewError(_("Enter a valid date and time."))
-            services.set_personal_deadline(
-                application_id=application.pk, deadline=deadline, user=request.user
-            )
+    form = spec.form(request.POST, application=application)
+    if form.is_valid():
+        try:
+            spec.perform(application, form.cleaned_data, request.user)
+        except services.ReviewError as error:
+            form.add_error(None, error.message)
         else:
-            raise Http404
-    except services.ReviewError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("staff:application", pk=application.pk)
+            messages.success(request, _("Saved."))
+            return redirect("staff:application", pk=application.pk)
+    elif form.names_unknown_object():
+        raise Http404
+    return _detail(request, application.pk, editable, failed=form, action=action)
 
 
 @staff_permission_required(CHANGE)
@@ -336,7 +362,7 @@ def export(request, fmt):
         k for k in preference.columns if k in allowed
     ]
     columns = [BY_KEY[k] for k in keys]
-    qs, _values = _filtered(request, preference)
+    qs = _filterset(request, preference).qs
     if fmt in ("csv", "xlsx") and qs.count() > jobs.EXPORT_SYNC_LIMIT:
         job = jobs.start_export_job(
             user=request.user,
@@ -464,37 +490,29 @@ def decision_enter(request, pk):
     # The permission says "may enter decisions somewhere"; decidable_by says where: a
     # member's can_decide holds for the commission of that assignment only.
     application = get_object_or_404(_visible(request.user).decidable_by(request.user), pk=pk)
-    decision_type = (
-        decisions.types_for(application)
-        .filter(pk=parse_id(request.POST.get("decision_type")))
-        .first()
-    )
-    reason = DecisionReason.objects.filter(
-        pk=parse_id(request.POST.get("reason")), in_service=True
-    ).first()
-    rank = parse_id(request.POST.get("rank"))
-    when = decisions.parse_moment(request.POST.get("preselection_at", ""))
-    publish_at = decisions.parse_moment(request.POST.get("publish_at", ""))
-    try:
-        if decision_type is None:
-            raise decisions.DecisionError(_("Choose the decision."))
-        decisions.enter_decision(
-            application_id=application.pk,
-            decision_type=decision_type,
-            user=request.user,
-            reason=reason,
-            rank=rank or None,
-            preselection_at=when,
-            preselection_place=without_nul(request.POST.get("preselection_place", ""))[:200],
-            comment=without_nul(request.POST.get("comment", ""))[:4000],
-            appeal=request.POST.get("appeal") == "on",
-            publish_at=publish_at,
-        )
-    except decisions.DecisionError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The decision is entered; it is published once validated."))
-    return redirect("staff:application", pk=application.pk)
+    form = staff_forms.DecisionForm(request.POST, application=application)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decisions.enter_decision(
+                application_id=application.pk,
+                decision_type=data["decision_type"],
+                user=request.user,
+                reason=data["reason"],
+                rank=data["rank"],
+                preselection_at=data["preselection_at"],
+                preselection_place=data["preselection_place"],
+                comment=data["comment"],
+                appeal=data["appeal"],
+                publish_at=data["publish_at"],
+            )
+        except decisions.DecisionError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The decision is entered; it is published once validated."))
+            return redirect("staff:application", pk=application.pk)
+    _application, editable = _editable_application(request, pk)
+    return _detail(request, application.pk, editable, failed=form, action="decision")
 
 
 @staff_permission_required(VALIDATE)

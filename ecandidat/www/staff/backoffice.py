@@ -1,15 +1,17 @@
 """The staff back office: one list / create / edit screen per catalogue resource.
 
 Each resource is declared once (model, form, columns, filters, search); the views are
-shared. Objects are always fetched through ``visible_to(user)`` (404 outside the user's
-scope) and saved only when also in ``editable_by(user)``; otherwise the page is read-only.
-Every save is audited and the object's history is shown beside the form.
+shared, and the list is the staff lists' one mechanism (``lists.py``: a django-filter
+FilterSet built from the declaration, the sort among the columns, the page). Objects are
+always fetched through ``visible_to(user)`` (404 outside the user's scope) and saved only
+when also in ``editable_by(user)``; otherwise the page is read-only. Every save is audited
+and the object's history is shown beside the form.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,27 +40,10 @@ from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_required
 
-from . import forms
+from . import forms, lists
+from .lists import Column
 
 PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class Column:
-    attr: str  # attribute path on the object, "__" separated
-    label: object
-    sort: str | None = None  # ORM ordering field; None = not sortable
-
-    def value(self, obj):
-        value = obj
-        for part in self.attr.split("__"):
-            value = getattr(value, part, None)
-            if value is None:
-                return ""
-        if isinstance(value, bool):
-            return _("Yes") if value else _("No")
-        display = getattr(obj, f"get_{self.attr}_display", None)
-        return display() if display else value
 
 
 @dataclass(frozen=True)
@@ -73,6 +58,10 @@ class Resource:
     default_sort: str = "pk"
     scoped: bool = True  # has visible_to / editable_by
     extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def filterset(self) -> type[lists.StaffFilterSet]:
+        return lists.model_filterset(self.model, filters=self.filters, search=self.search)
 
     @property
     def title(self):
@@ -274,23 +263,6 @@ def _resource(key: str, user, action: str) -> Resource:
     return resource
 
 
-def _filter_choices(resource: Resource, user, name: str):
-    field_ = resource.model._meta.get_field(name)
-    if field_.is_relation:
-        related = field_.related_model
-        qs = (
-            related.objects.visible_to(user)
-            if hasattr(related.objects, "visible_to")
-            else related.objects.all()
-        )
-        return [(str(o.pk), str(o)) for o in qs]
-    if field_.choices:
-        return [(str(v), str(label)) for v, label in field_.choices]
-    if field_.get_internal_type() == "BooleanField":
-        return [("True", _("Yes")), ("False", _("No"))]
-    return []
-
-
 @staff_required
 def dashboard(request):
     cards = [
@@ -337,44 +309,26 @@ def _work_in_scope(user) -> dict | None:
 @staff_required
 def resource_list(request, key):
     resource = _resource(key, request.user, "view")
-    qs = resource.visible(request.user)
-    text = request.GET.get("q", "").strip()
-    if text and resource.search:
-        condition = Q()
-        for name in resource.search:
-            condition |= Q(**{f"{name}__icontains": text})
-        qs = qs.filter(condition)
-    filters = []
-    for name in resource.filters:
-        value = request.GET.get(name, "")
-        choices = _filter_choices(resource, request.user, name)
-        if value and value in {c for c, _label in choices}:
-            qs = qs.filter(**{name: value == "True" if value in ("True", "False") else value})
-        filters.append(
-            {
-                "name": name,
-                "label": resource.model._meta.get_field(name).verbose_name,
-                "choices": choices,
-                "value": value,
-            }
-        )
-    sortable = {c.sort for c in resource.columns if c.sort}
-    sort = request.GET.get("sort", resource.default_sort)
-    if sort.lstrip("-") not in sortable and sort != resource.default_sort:
-        sort = resource.default_sort
-    qs = qs.order_by(sort, "pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(obj, [c.value(obj) for c in resource.columns]) for obj in page]
+    filterset = resource.filterset(
+        request.GET, queryset=resource.visible(request.user), request=request
+    )
+    listing = lists.list_page(
+        request,
+        filterset,
+        columns=resource.columns,
+        default_sort=resource.default_sort,
+        page_size=PAGE_SIZE,
+    )
+    rows = [(obj, [c.value(obj) for c in resource.columns]) for obj in listing.page]
     return render(
         request,
         "staff/list.html",
         {
             "resource": resource,
-            "page": page,
+            "page": listing.page,
             "rows": rows,
-            "filters": filters,
-            "q": text,
-            "sort": sort,
+            "filters": filterset.form,
+            "sort": listing.sort,
             "can_add": request.user.has_perm(resource.perm("add")),
             "bulk": resource.key == "programs" and request.user.has_perm("catalog.change_program"),
         },

@@ -1,10 +1,12 @@
 from django import forms
 from django.db import models
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.enums import ROLE_RANK, StaffRole
 from ecandidat.accounts.models import RoleAssignment, User, rank_of
-from ecandidat.catalog.enums import Scope
+from ecandidat.applications.enums import DocumentStatus
+from ecandidat.catalog.enums import Scope, Treatment
 from ecandidat.catalog.models import (
     Campaign,
     Centre,
@@ -16,8 +18,12 @@ from ecandidat.catalog.models import (
     Question,
     TrainingType,
 )
+from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import DecisionReason, DecisionType
+from ecandidat.decisions.services import types_for
 from ecandidat.review.models import Tag
+from ecandidat.review.services import tags_for
+from ecandidat.www.nul import parse_id
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -380,3 +386,215 @@ class BulkProgramForm(forms.Form):
 
     def changes(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if v is not None}
+
+
+# --- staff actions on one application -----------------------------------------------------
+# One small form per action of the application page (``applications.ACTIONS`` maps each
+# action to its form and its service call). A form parses and validates what was typed; the
+# view calls the service, whose refusal is shown on the form too.
+
+
+class ApplicationActionForm(forms.Form):
+    """A form acting on one application, built with it."""
+
+    # Fields naming an object of the application (a document): a value that names none is
+    # answered 404, as an object outside the user's scope is everywhere else.
+    lookup_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, application, **kwargs):
+        self.application = application
+        super().__init__(*args, **kwargs)
+
+    def names_unknown_object(self) -> bool:
+        return any(name in self.errors for name in self.lookup_fields)
+
+
+def _datetime(label, *, required=False, **kwargs):
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DATETIME,
+        error_messages={"invalid": _("Enter a valid date and time.")},
+        **kwargs,
+    )
+
+
+class DocumentCheckForm(ApplicationActionForm):
+    """Validate or refuse one document (a refusal says why: the candidate reads it)."""
+
+    lookup_fields = ("document",)
+
+    document = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (DocumentStatus.VALIDATED, DocumentStatus.VALIDATED.label),
+            (DocumentStatus.REFUSED, DocumentStatus.REFUSED.label),
+        ],
+        widget=forms.Select(attrs={"class": "form-select form-select-sm w-auto"}),
+    )
+    comment = forms.CharField(
+        label=_("comment"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control form-control-sm w-auto",
+                "placeholder": _("Comment shown to the candidate"),
+            }
+        ),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, application=application, **kwargs)
+        self.fields["document"].queryset = application.documents.all()
+        # One form per document on the page: ids end with the document's (status-12 …).
+        key = self.data.get("document") if self.is_bound else self.initial.get("document")
+        self.auto_id = f"%s-{parse_id(getattr(key, 'pk', key)) or ''}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == DocumentStatus.REFUSED and not cleaned.get("comment"):
+            self.add_error("comment", _("Say why the document is refused: the candidate reads it."))
+        return cleaned
+
+
+class FileStatusForm(ApplicationActionForm):
+    """Mark the file complete or incomplete; incomplete may set a new return deadline."""
+
+    deadline = _datetime(_("New return deadline (optional)"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "incomplete-%s")
+        super().__init__(*args, **kwargs)
+
+
+class TreatmentForm(ApplicationActionForm):
+    treatment = forms.ChoiceField(label=capfirst(_("treatment")), choices=Treatment.choices)
+
+    def __init__(self, *args, application, **kwargs):
+        kwargs.setdefault("initial", {"treatment": application.treatment})
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, application=application, **kwargs)
+
+
+class NoteForm(ApplicationActionForm):
+    text = forms.CharField(
+        label=_("New note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("The note is empty.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "note-%s")
+        super().__init__(*args, **kwargs)
+
+
+class TagsForm(ApplicationActionForm):
+    """The application's tags, among the central ones and its centre's."""
+
+    tags = forms.ModelMultipleChoiceField(
+        label=capfirst(_("tags")),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        kwargs.setdefault("initial", {"tags": list(application.tags.all())})
+        super().__init__(*args, application=application, **kwargs)
+        self.fields["tags"].queryset = tags_for(application)
+
+
+class ConfirmationDeadlineForm(ApplicationActionForm):
+    """A personal confirmation date for one candidate."""
+
+    deadline = _datetime(_("New date"), required=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "confirmation-%s")
+        super().__init__(*args, **kwargs)
+
+
+class PersonalDeadlineForm(ApplicationActionForm):
+    """A personal return deadline; empty removes it."""
+
+    deadline = _datetime(_("New date"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "personal-%s")
+        super().__init__(*args, **kwargs)
+
+
+class DecisionForm(ApplicationActionForm):
+    """Enter a decision. What a kind of decision needs (a reason, a rank, a date) is asked
+    here, next to the field; the service checks it again."""
+
+    decision_type = forms.ModelChoiceField(
+        label=capfirst(_("decision")),
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": _("Choose the decision.")},
+        widget=forms.Select(attrs={"id": "decision-type"}),
+    )
+    reason = forms.ModelChoiceField(
+        label=format_lazy("{} ({})", capfirst(_("decision reason")), _("Unfavourable")),
+        queryset=DecisionReason.objects.filter(in_service=True),
+        required=False,
+        empty_label="—",
+    )
+    rank = forms.IntegerField(
+        label=format_lazy("{} ({})", capfirst(_("rank")), _("Complementary list")),
+        required=False,
+        min_value=1,
+    )
+    preselection_at = _datetime(capfirst(_("preselection date and time")))
+    preselection_place = forms.CharField(
+        label=capfirst(_("preselection place")), required=False, max_length=200
+    )
+    comment = forms.CharField(
+        label=capfirst(_("comment")),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    publish_at = _datetime(
+        format_lazy("{} ({})", capfirst(_("publication scheduled at")), _("optional"))
+    )
+    appeal = forms.BooleanField(label=capfirst(_("appeal")), required=False)
+
+    def __init__(self, *args, application, **kwargs):
+        program = application.program
+        kwargs.setdefault(
+            "initial",
+            {
+                "preselection_at": program.preselection_at,
+                "preselection_place": program.preselection_place,
+            },
+        )
+        kwargs.setdefault("auto_id", "decision-%s")
+        super().__init__(*args, application=application, **kwargs)
+        self.fields["decision_type"].queryset = types_for(application)
+
+    # What each kind of decision needs, and the message shown next to the missing field.
+    NEEDS = {
+        DecisionKind.UNFAVOURABLE: ("reason", _("An unfavourable decision needs a reason.")),
+        DecisionKind.COMPLEMENTARY_LIST: (
+            "rank",
+            _("A complementary-list decision needs a rank."),
+        ),
+        DecisionKind.PRESELECTION: (
+            "preselection_at",
+            _("A preselection needs its date and time."),
+        ),
+    }
+
+    def clean(self):
+        cleaned = super().clean()
+        decision_type = cleaned.get("decision_type")
+        if decision_type is not None and decision_type.kind in self.NEEDS:
+            name, message = self.NEEDS[decision_type.kind]
+            # A field already refused (not a number, not a date) keeps its own message.
+            if not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
