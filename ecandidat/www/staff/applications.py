@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,12 +19,14 @@ from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
 from ecandidat.decisions.models import DecisionReason
+from ecandidat.exports import downloads
 from ecandidat.exports import services as export_services
 from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.exports.models import ListPreference
 from ecandidat.exports.writers import CsvWriter, xlsx_bytes
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
+from ecandidat.review import dashboard as counts
 from ecandidat.review import services
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_permission_required
@@ -391,7 +394,6 @@ def export(request, fmt):
 
 @staff_permission_required(VIEW)
 def dashboard(request):
-    from ecandidat.review import dashboard as counts
 
     group = request.GET.get("by", "program")
     if group not in counts.GROUPS:
@@ -450,7 +452,6 @@ def dashboard(request):
 def download(request):
     """Several application files at once, only within the user's scope; large selections
     are built by the worker (progress page, then a private download)."""
-    from ecandidat.exports import downloads
 
     ids = parse_ids(request.POST.getlist("ids"))[: jobs.BULK_LIMIT]
     applications = list(
@@ -549,7 +550,6 @@ def direct_access(request, pk):
 @staff_permission_required(VIEW)
 def export_file(request, pk):
     """The file of a finished background export or download, for the person who asked."""
-    from django.core.files.storage import default_storage
 
     job = get_object_or_404(BulkJob, pk=pk, user=request.user)
     name = job.params.get("file")
