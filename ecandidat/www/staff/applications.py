@@ -394,14 +394,19 @@ def export(request, fmt):
 
 @staff_permission_required(VIEW)
 def dashboard(request):
-
     group = request.GET.get("by", "program")
     if group not in counts.GROUPS:
         group = "program"
     applications = Application.objects.visible_to_staff(request.user)
     rows = counts.counts_by(applications, group)
+    totals = counts.totals(rows)
+    # The cells of each line in the order of the columns, so the template only iterates.
+    for line in [*rows, totals]:
+        line["by_status"] = [line[s] for s in FileStatus.values]
+        line["by_kind"] = [line[f"kind_{k}"] for k in DecisionKind.values]
     per_day = counts.submitted_per_day(applications)
     peak = max((n for _day, n in per_day), default=0)
+    heights = [(day, n, round(100 * n / peak) if peak else 0) for day, n in per_day]
     if request.GET.get("format") == "xlsx":
         # Labels of programs, commissions and centres are typed by staff: xlsx_bytes
         # neutralises them like every exported cell; the counts stay numbers.
@@ -430,16 +435,14 @@ def dashboard(request):
                 ("centre", _("centre")),
             ],
             "rows": rows,
-            "totals": counts.totals(rows),
+            "totals": totals,
             "statuses": FileStatus.choices,
             "kinds": DecisionKind.choices,
-            "per_day": [(day, n, round(100 * n / peak) if peak else 0) for day, n in per_day],
+            "per_day": heights,
             # Server-rendered SVG bars: 10 units per day, height in percent of the busiest day.
             "bars": [
                 {"x": i * 10 + 1, "y": 100 - h, "height": h, "day": day, "n": n}
-                for i, (day, n, h) in enumerate(
-                    (day, n, round(100 * n / peak) if peak else 0) for day, n in per_day
-                )
+                for i, (day, n, h) in enumerate(heights)
             ],
             "chart_width": max(len(per_day), 1) * 10,
             "funnel": counts.funnel(applications),
