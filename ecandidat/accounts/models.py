@@ -113,6 +113,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    # The identifier the university's sign-in (CAS, SAML, OIDC) and its directory send for
+    # this person: how a signed-in identity finds its account. Never typed by the person.
+    university_id = models.CharField(
+        _("university identifier"),
+        max_length=150,
+        blank=True,
+        help_text=_(
+            "The identifier the university's sign-in sends for this person (their directory "
+            "login or eduPersonPrincipalName); empty for people outside the directory."
+        ),
+    )
 
     objects = AccountManager()
 
@@ -132,6 +143,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=UserKind.values), name="accounts_user_kind_valid"
+            ),
+            # One account of each kind per university identity: the staff sign-in finds the
+            # staff account, the student sign-in the candidate account of the same person.
+            models.UniqueConstraint(
+                Lower("university_id"),
+                "kind",
+                condition=~models.Q(university_id=""),
+                name="accounts_unique_university_id",
             ),
         ]
 
