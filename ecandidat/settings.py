@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "djangosaml2",
     "ecandidat.core",
     "ecandidat.audit",
     "ecandidat.accounts",
@@ -98,6 +99,7 @@ INSTALLED_APPS = [
     "ecandidat.exports",
     "ecandidat.jobs",
     "ecandidat.dossier",
+    "ecandidat.identity",
     "ecandidat.www",
     "ecandidat.demo",
 ]
@@ -118,6 +120,8 @@ MIDDLEWARE = [
     "ecandidat.www.upload_limits.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The SAML exchange's own cookie (SameSite=None on HTTPS: the IdP posts from its site).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ecandidat.www.middleware.StaffTwoFactorMiddleware",
     "ecandidat.www.middleware.UserLanguageMiddleware",
@@ -200,7 +204,11 @@ _TASK_BACKENDS = {
 TASKS = {"default": _TASK_BACKENDS[env.str("TASKS_BACKEND", default="database")]}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["ecandidat.accounts.backends.LoginBackend"]
+AUTHENTICATION_BACKENDS = [
+    "ecandidat.accounts.backends.LoginBackend",
+    # mozilla-django-oidc's callback authenticates through it; inert for anything else.
+    "ecandidat.www.sso.oidc.UniversityOIDCBackend",
+]
 LOGIN_URL = "public:home"
 LOGIN_REDIRECT_URL = "candidate:home"
 LOGOUT_REDIRECT_URL = "public:home"
@@ -350,5 +358,71 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "django_tasks": {"level": "WARNING"},
+        # pysaml2 and its schema library log every document they load at INFO.
+        "saml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
+        "djangosaml2": {"level": "WARNING"},
+    },
 }
+
+
+# Sign-in with the university (docs/sso.md) -----------------------------------------------
+# Each protocol is on when its provider is configured; any combination; the local login stays.
+SSO_TIMEOUT = env.float("SSO_TIMEOUT", default=5)  # seconds, each call to a provider
+# The identity provider's multi-factor claim counts as our second factor for staff.
+SSO_TRUST_IDP_MFA = env.bool("SSO_TRUST_IDP_MFA", default=False)
+# What an identity provider sends when a second factor was used: a SAML AuthnContextClassRef,
+# an OIDC amr/acr value, a CAS attribute value (CAS_MFA_ATTRIBUTE).
+SSO_MFA_VALUES = env.list(
+    "SSO_MFA_VALUES", default=["https://refeds.org/profile/mfa", "mfa", "otp", "hwk"]
+)
+# The protocol of "I am a student of the university" on the home page ("" = not offered).
+SSO_STUDENT_PROTOCOL = env.str("SSO_STUDENT_PROTOCOL", default="")
+
+# CAS 2.0 / 3.0 (python-cas, the client of django-cas-ng).
+CAS_SERVER_URL = env.str("CAS_SERVER_URL", default="")  # e.g. https://cas.univ.fr/cas/
+CAS_VERSION = env.str("CAS_VERSION", default="3")
+CAS_ID_ATTRIBUTE = env.str("CAS_ID_ATTRIBUTE", default="")  # "" = the CAS user (uid)
+CAS_MFA_ATTRIBUTE = env.str("CAS_MFA_ATTRIBUTE", default="authnContextClass")
+CAS_SINGLE_LOGOUT = env.bool("CAS_SINGLE_LOGOUT", default=True)
+
+# OpenID Connect (mozilla-django-oidc): authorization code with PKCE, nonce and state.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")  # "" = OIDC off
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_ID_CLAIM = env.str("OIDC_ID_CLAIM", default="preferred_username")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = SSO_TIMEOUT
+OIDC_CREATE_USER = False  # signing in never creates a staff account
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's logout
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:oidc_callback"
+OIDC_AUTHENTICATE_CLASS = "ecandidat.www.sso.oidc.OIDCStartView"
+OIDC_CALLBACK_CLASS = "ecandidat.www.sso.oidc.OIDCCallbackView"
+
+# SAML 2.0 service provider (djangosaml2 / pysaml2 with xmlsec1): one IdP's metadata, or a
+# federation's (Renater, eduGAIN) refreshed by a periodic job that checks its signature.
+SAML_SP_KEY_FILE = env.str("SAML_SP_KEY_FILE", default="")
+SAML_SP_CERT_FILE = env.str("SAML_SP_CERT_FILE", default="")
+SAML_IDP_METADATA_URL = env.str("SAML_IDP_METADATA_URL", default="")
+SAML_FEDERATION_METADATA_URL = env.str("SAML_FEDERATION_METADATA_URL", default="")
+SAML_FEDERATION_CERT_FILE = env.str("SAML_FEDERATION_CERT_FILE", default="")
+SAML_ID_ATTRIBUTE = env.str("SAML_ID_ATTRIBUTE", default="eduPersonPrincipalName")
+SAML_XMLSEC_BINARY = env.str("SAML_XMLSEC_BINARY", default="/usr/bin/xmlsec1")
+SAML_CONFIG_LOADER = "ecandidat.www.sso.saml.config_loader"
+SAML_CREATE_UNKNOWN_USER = False
+SAML_SESSION_COOKIE_NAME = "saml_session"
+SAML_SESSION_COOKIE_SAMESITE = "None" if SITE_URL.startswith("https://") else "Lax"
+SAML_DJANGO_USER_MAIN_ATTRIBUTE = "university_id"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_IGNORE_LOGOUT_ERRORS = True

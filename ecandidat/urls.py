@@ -10,5 +10,6 @@ urlpatterns = [
     path("candidate/", include("ecandidat.www.candidate.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("ecandidat.www.staff.urls")),
+    path("sso/", include("ecandidat.www.sso.urls")),
     path("dev/", include("ecandidat.www.dev.urls")),  # 404 unless DEBUG
 ]

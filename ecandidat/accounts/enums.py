@@ -11,6 +11,7 @@ class TokenPurpose(models.TextChoices):
     ACTIVATION = "activation", _("Account activation")
     PASSWORD_RESET = "password_reset", _("Password reset")
     EMAIL_CHANGE = "email_change", _("Email address change")
+    IDENTITY_LINK = "identity_link", _("Link with the university sign-in")
 
 
 class Language(models.TextChoices):

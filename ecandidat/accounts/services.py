@@ -55,7 +55,7 @@ def _email_context(user: User, **extra) -> dict:
     }
 
 
-def _format_deadline(moment, language: str) -> str:
+def format_deadline(moment, language: str) -> str:
     with translation.override(language):
         return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
@@ -100,6 +100,12 @@ def find_usable_token(raw: str, purpose: str) -> AccountToken | None:
     return token
 
 
+def consume_token(raw: str, purpose: str) -> AccountToken:
+    """The token of ``raw``, marked used (exactly once); ``AccountError`` otherwise. Call
+    it inside the transaction that does what the token allows."""
+    return _consume_token(raw, purpose)
+
+
 def _consume_token(raw: str, purpose: str) -> AccountToken:
     """Mark the token used, exactly once even under concurrent requests.
 
@@ -142,7 +148,7 @@ def _send_activation(user: User, key: str) -> None:
         context=_email_context(
             user,
             link=secret_link("public:activate"),
-            valid_until=_format_deadline(token.expires_at, user.preferred_language),
+            valid_until=format_deadline(token.expires_at, user.preferred_language),
         ),
         secret_reference=reference,
     )
@@ -234,7 +240,7 @@ def invite_staff_member(
             **_email_context(user),
             "username": user.username,
             "link": secret_link("public:reset_password"),
-            "valid_until": _format_deadline(token.expires_at, language),
+            "valid_until": format_deadline(token.expires_at, language),
         },
         secret_reference=reference,
     )
@@ -321,7 +327,7 @@ def _send_password_reset(user: User, key: str, **extra) -> None:
         context=_email_context(
             user,
             link=secret_link("public:reset_password"),
-            valid_until=_format_deadline(token.expires_at, user.preferred_language),
+            valid_until=format_deadline(token.expires_at, user.preferred_language),
             **extra,
         ),
         secret_reference=reference,
@@ -397,7 +403,7 @@ def request_email_change(*, user: User, new_email: str) -> None:
             user,
             new_email=new_email,
             link=secret_link("public:confirm_email"),
-            valid_until=_format_deadline(token.expires_at, user.preferred_language),
+            valid_until=format_deadline(token.expires_at, user.preferred_language),
         ),
         secret_reference=reference,
     )

@@ -22,6 +22,8 @@ JOBS = {
     "campaign activation": ("activate_campaigns", 24 * 60),
     "account purge": ("purge_inactive_accounts", 24 * 60),
     "retention purge": ("purge_archived_campaigns", 24 * 60),
+    "SAML metadata refresh": ("refresh_saml_metadata", 6 * 60),
+    "sign-in records purge": ("prune_sign_in_records", 60),
 }
 logger = logging.getLogger(__name__)
 # A run older than this is considered dead (worker killed) and its lock is taken over.

@@ -8,7 +8,9 @@ The file is a UTF-8 CSV with a header row and these columns (``;`` or ``,`` sepa
 A row is matched to a candidate by student number, then by INE. For every candidate the file
 mentions, the file *replaces* their local studies, so re-importing the same extract changes
 nothing. When a candidate is matched by INE and has no student number yet, the file's one is
-recorded. Rows that match nobody are reported, never guessed.
+recorded. Rows that match nobody are reported, never guessed, and kept under their student
+number and INE: the student who signs in through the university later claims them
+(``claim_pending``), so their studies appear at once.
 """
 
 import csv
@@ -17,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
@@ -69,6 +72,7 @@ def import_local_studies(text: str) -> ImportReport:
     by_number = {i.student_number: i for i in infos if i.student_number}
     by_ine = {i.ine: i for i in infos if i.ine}
     studies = defaultdict(list)
+    pending: list[LocalStudy] = []
     new_numbers = {}
     for line, row in enumerate(rows, start=2):
         number = (row.get("student_number") or "").strip()
@@ -78,9 +82,6 @@ def import_local_studies(text: str) -> ImportReport:
             info = by_ine.get(ine)
             if info is not None and number and not info.student_number:
                 new_numbers[info.pk] = number
-        if info is None:
-            report.unmatched.append(line)
-            continue
         year, code, label = (
             row.get(k, "").strip() for k in ("academic_year", "program_code", "program_label")
         )
@@ -89,20 +90,27 @@ def import_local_studies(text: str) -> ImportReport:
                 (line, "academic_year, program_code and program_label are required")
             )
             continue
-        studies[info.user_id].append(
-            LocalStudy(
-                user_id=info.user_id,
-                academic_year=year[:9],
-                program_code=code[:20],
-                program_label=label[:200],
-                result=(row.get("result") or "").strip()[:50],
-                honours=(row.get("honours") or "").strip()[:50],
-            )
+        study = LocalStudy(
+            user_id=info.user_id if info is not None else None,
+            student_number=number[:20],
+            ine=ine,
+            academic_year=year[:9],
+            program_code=code[:20],
+            program_label=label[:200],
+            result=(row.get("result") or "").strip()[:50],
+            honours=(row.get("honours") or "").strip()[:50],
         )
+        if info is None:
+            report.unmatched.append(line)
+            pending.append(study)
+        else:
+            studies[info.user_id].append(study)
     for pk, number in new_numbers.items():
         PersonalInformation.objects.filter(pk=pk, student_number="").update(student_number=number)
     LocalStudy.objects.filter(user_id__in=studies).delete()
-    LocalStudy.objects.bulk_create([s for rows_ in studies.values() for s in rows_])
+    # The file replaces the waiting rows of the students it mentions, as it does for accounts.
+    _pending({s.student_number for s in pending} - {""}, {s.ine for s in pending} - {""}).delete()
+    LocalStudy.objects.bulk_create([s for rows_ in studies.values() for s in rows_] + pending)
     for user_id, user_rows in studies.items():
         record(
             codes.DOSSIER_LOCAL_STUDIES_IMPORTED,
@@ -112,3 +120,24 @@ def import_local_studies(text: str) -> ImportReport:
     report.candidates = len(studies)
     report.rows = sum(len(v) for v in studies.values())
     return report
+
+
+def _pending(numbers, ines):
+    condition = Q(student_number__in=numbers) if numbers else Q(pk__in=[])
+    if ines:
+        condition |= Q(ine__in=ines)
+    return LocalStudy.objects.filter(condition, user__isnull=True)
+
+
+@transaction.atomic
+def claim_pending(user, *, student_number: str, ine: str) -> int:
+    """Give ``user`` the imported rows waiting under their student number (or INE): called
+    when a student signs in through the university. Returns how many rows were claimed."""
+    numbers = {student_number} - {""}
+    ines = {normalize_ine(ine)} - {""}
+    if not (numbers or ines):
+        return 0
+    claimed = _pending(numbers, ines).update(user=user)
+    if claimed:
+        record(codes.DOSSIER_LOCAL_STUDIES_IMPORTED, target=user, data={"rows": claimed})
+    return claimed

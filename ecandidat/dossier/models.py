@@ -226,11 +226,21 @@ class Baccalaureate(VersionedModel):
 
 
 class LocalStudy(models.Model):
-    """A year at this institution, imported from the student information system."""
+    """A year at this institution, imported from the student information system.
+
+    A row whose student matches no candidate yet is kept without a user, under its student
+    number and INE: a student who then signs in through the university finds it at once.
+    """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="local_studies"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="local_studies",
+        null=True,
+        blank=True,
     )
+    student_number = models.CharField(_("student number"), max_length=20, blank=True)
+    ine = models.CharField(_("INE"), max_length=11, blank=True)
     academic_year = models.CharField(_("Academic year"), max_length=9)
     program_code = models.CharField(_("Program code"), max_length=20)
     program_label = models.CharField(_("Program"), max_length=200)
@@ -242,6 +252,18 @@ class LocalStudy(models.Model):
         verbose_name = _("local study")
         verbose_name_plural = _("local studies")
         ordering = ["-academic_year", "program_code"]
+        indexes = [
+            models.Index(
+                fields=["student_number"],
+                condition=models.Q(user__isnull=True),
+                name="dossier_pending_study_number",
+            ),
+            models.Index(
+                fields=["ine"],
+                condition=models.Q(user__isnull=True),
+                name="dossier_pending_study_ine",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.academic_year} {self.program_code}"

@@ -62,6 +62,15 @@ EMAIL_TEMPLATES: dict[str, EmailTemplate] = {
             {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/lost/"},
         ),
         EmailTemplate(
+            "identity_link",
+            _("Your eCandidat account %(dossier_number)s: link it to your university sign-in"),
+            _(
+                "Sent when a student signing in through the university for the first time "
+                "asks to link the account they already had."
+            ),
+            {**_ACCOUNT_SAMPLE, "link": "https://ecandidat.example.org/account/link/sample/"},
+        ),
+        EmailTemplate(
             "identification_lost",
             _("Your eCandidat login and a link to choose a new password"),
             _("Sent on “Identification lost”: dossier number and password-reset link."),

@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ecandidat.accounts.scope import scope_of
 from ecandidat.audit.context import bound_ip
 from ecandidat.catalog.models import InstitutionSettings
+from ecandidat.www.sso.flow import multi_factor_counts
 
 
 class AuditContextMiddleware:
@@ -54,7 +55,9 @@ class StaffTwoFactorMiddleware:
     ``/x/staff/...`` through without the code. Deny by default: any URL of the ``staff`` or
     ``admin`` namespaces requires the second factor from a staff member who has a device, or
     who must have one (see ``requires_second_factor``); only the pages named in ``EXEMPT``
-    (log in, log out, set up or type the code) are reachable before it.
+    (log in, log out, set up or type the code) are reachable before it. A sign-in through the
+    university obeys the same rule; the identity provider's own second factor counts only
+    where ``SSO_TRUST_IDP_MFA`` says so.
     """
 
     STAFF_NAMESPACES = frozenset({"staff", "admin"})
@@ -82,6 +85,8 @@ class StaffTwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_staff or user.is_verified():
             return None
+        if multi_factor_counts(request):
+            return None  # the university's sign-in did the second factor (SSO_TRUST_IDP_MFA)
         try:
             match = resolve(request.path_info)
         except Resolver404:

@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from ecandidat.audit.models import AuditEvent
+from ecandidat.dossier.local_studies import claim_pending
 from ecandidat.dossier.models import LocalStudy, PersonalInformation
 from tests.factories import UserFactory
 
@@ -55,8 +56,11 @@ def test_import_matches_by_ine_and_student_number_and_is_idempotent(tmp_path, ca
     assert "3 row(s) imported for 2 candidate(s); 1 row(s) matched no candidate (lines 5)" in output
     assert LocalStudy.objects.filter(user=first).count() == 2
     assert LocalStudy.objects.filter(user=second).count() == 1
+    assert "kept until the student signs in" in output
     run(tmp_path, CSV)
-    assert LocalStudy.objects.count() == 3
+    # The row of a student without an account waits, once, under its INE.
+    assert LocalStudy.objects.count() == 4
+    assert LocalStudy.objects.filter(user=None, ine="0000000000X").count() == 1
     assert AuditEvent.objects.filter(action="dossier.local_studies.imported").count() == 4
     client.force_login(first)
     html = client.get(reverse("candidate:dossier_local_studies")).content.decode()
@@ -66,3 +70,15 @@ def test_import_matches_by_ine_and_student_number_and_is_idempotent(tmp_path, ca
 def test_import_refuses_a_file_without_the_columns(tmp_path, candidates):
     with pytest.raises(CommandError):
         run(tmp_path, "a;b\n1;2\n")
+
+
+def test_a_student_who_signs_in_later_claims_the_rows_waiting_for_them(tmp_path, candidates):
+    run(tmp_path, CSV + "21900099;;2025-2026;M1INF;Master 1 Informatique;Admis;\n")
+    assert LocalStudy.objects.filter(user=None).count() == 2
+    newcomer = UserFactory()
+    assert claim_pending(newcomer, student_number="21900099", ine="") == 1
+    assert list(newcomer.local_studies.values_list("program_code", flat=True)) == ["M1INF"]
+    assert claim_pending(newcomer, student_number="", ine="0000000000x") == 1
+    assert claim_pending(newcomer, student_number="21900099", ine="") == 0
+    assert claim_pending(newcomer, student_number="", ine="") == 0
+    assert not LocalStudy.objects.filter(user=None).exists()

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ecandidat.accounts import services
 from ecandidat.www.access import candidate_required
 from ecandidat.www.public.forms import ChangeEmailForm, ChangePasswordForm, LanguageForm
+from ecandidat.www.sso.logout import provider_logout
 
 
 @candidate_required
@@ -66,6 +67,9 @@ def account(request):
 
 @require_POST
 def logout_view(request):
+    elsewhere = provider_logout(request, then="public:home")
+    if elsewhere is not None:
+        return elsewhere
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("public:home")

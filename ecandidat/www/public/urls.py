@@ -17,4 +17,5 @@ urlpatterns = [
     path("account/lost/done/", views.recovery_done, name="recovery_done"),
     path("account/password/<str:token>/", views.reset_password, name="reset_password"),
     path("account/email/<str:token>/", views.confirm_email, name="confirm_email"),
+    path("account/link/<str:token>/", views.identity_link, name="identity_link"),
 ]

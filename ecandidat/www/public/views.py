@@ -18,10 +18,13 @@ from ecandidat.accounts import services
 from ecandidat.accounts.enums import Language, TokenPurpose
 from ecandidat.catalog.models import Program
 from ecandidat.catalog.services import programs_tree
+from ecandidat.identity import services as identity_services
+from ecandidat.identity.enums import Audience
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import TOO_MANY_REQUESTS, attempt_login
 from ecandidat.www.ratelimit import limit_exceeded
 from ecandidat.www.recovery import recovery_request
+from ecandidat.www.sso import flow
 
 from .forms import RATE_LIMITED_MESSAGE, EmailForm, LoginForm, NewPasswordForm, SignupForm
 
@@ -45,7 +48,14 @@ def home(request):
         if status is None:
             return HttpResponseRedirect(_safe_next(request) or reverse("candidate:home"))
     return render(
-        request, "public/home.html", {"form": form, "next": _safe_next(request)}, status=status
+        request,
+        "public/home.html",
+        {
+            "form": form,
+            "next": _safe_next(request),
+            "student_links": flow.sign_in_links(request, audience=Audience.STUDENT),
+        },
+        status=status,
     )
 
 
@@ -237,3 +247,26 @@ def programs(request):
         "public/programs.html",
         {"tree": programs_tree(selected), "q": query, "now": timezone.now()},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def identity_link(request, token):
+    """The emailed link that proves a student owns a local account (see www.sso.link).
+    Confirmed by a POST, so that a mail scanner following the link does not consume it."""
+    found = services.find_usable_token(token, TokenPurpose.IDENTITY_LINK)
+    if found is None:
+        return _link_invalid(request, TokenPurpose.IDENTITY_LINK)
+    if request.method == "POST":
+        try:
+            identity_services.confirm_link_email(raw_token=token)
+        except services.AccountError:
+            return _link_invalid(request, TokenPurpose.IDENTITY_LINK)
+        messages.success(
+            request,
+            _(
+                "Your accounts are linked. From now on, sign in with the university: your "
+                "dossier and applications are there."
+            ),
+        )
+        return redirect("public:home")
+    return render(request, "public/identity_link.html", {"account": found.user})

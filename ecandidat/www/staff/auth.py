@@ -15,10 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services
+from ecandidat.identity.enums import Audience
 from ecandidat.www.access import safe_next
 from ecandidat.www.login import attempt_login
 from ecandidat.www.public.forms import StaffLoginForm, StaffLoginLostForm
 from ecandidat.www.recovery import recovery_request
+from ecandidat.www.sso import flow
+from ecandidat.www.sso.logout import provider_logout
 
 
 def _next(request) -> str:
@@ -37,7 +40,11 @@ def staff_login(request):
     return render(
         request,
         "staff/login.html",
-        {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        {
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "sso_links": flow.sign_in_links(request, audience=Audience.STAFF),
+        },
         status=status,
     )
 
@@ -46,6 +53,10 @@ def staff_login(request):
 def staff_logout(request):
     if request.user.is_authenticated:
         services.record_logout(request.user)
+    # A session the university's sign-in opened ends there too (single logout).
+    elsewhere = provider_logout(request, then="staff:login")
+    if elsewhere is not None:
+        return elsewhere
     logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("staff:login")

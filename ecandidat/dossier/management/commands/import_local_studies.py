@@ -24,6 +24,7 @@ class Command(BaseCommand):
             f"{report.rows} row(s) imported for {report.candidates} candidate(s); "
             f"{len(report.unmatched)} row(s) matched no candidate"
             + (f" (lines {', '.join(map(str, report.unmatched[:20]))})" if report.unmatched else "")
+            + (", kept until the student signs in" if report.unmatched else "")
             + f"; {len(report.invalid)} invalid row(s)."
         )
         for line, reason in report.invalid[:20]:

@@ -1,0 +1,27 @@
+"""Logging out of a session the university's sign-in opened: the identity provider's session
+ends too, where the protocol offers it (CAS logout, SAML single logout, OIDC end-session)."""
+
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+
+from ecandidat.identity.enums import Protocol
+
+from . import cas, flow, oidc
+
+
+def provider_logout(request, *, then: str):
+    """The response that logs out here and at the identity provider, or None when the
+    session was opened by a password (the caller logs out as usual). ``then`` is the view
+    the browser ends on."""
+    protocol = request.session.get(flow.PROTOCOL_KEY)
+    if protocol == Protocol.SAML:
+        # djangosaml2 sends the LogoutRequest and logs out here when the IdP answers.
+        return redirect("sso:saml_logout")
+    if protocol == Protocol.CAS:
+        target = cas.logout_url(then)
+    elif protocol == Protocol.OIDC:
+        target = oidc.logout_url(request)
+    else:
+        return None
+    logout(request)
+    return redirect(target) if target else redirect(then)
