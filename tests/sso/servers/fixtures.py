@@ -7,9 +7,10 @@ A test that fails while using one of them gets the end of that server's log in i
 import pytest
 
 from .cas import CasServer, start_cas_server
+from .oidc import OidcProvider, start_oidc_provider
 
-SERVER_FIXTURES = ("cas_server",)
-__all__ = [*SERVER_FIXTURES, "pytest_runtest_makereport"]
+SERVER_FIXTURES = ("cas_server", "oidc_provider")
+__all__ = [*SERVER_FIXTURES, "_reset_sso_switches", "pytest_runtest_makereport"]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -29,3 +30,24 @@ def cas_server(tmp_path_factory) -> CasServer:
     server = start_cas_server(tmp_path_factory.mktemp("cas"))
     yield server
     server.process.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory) -> OidcProvider:
+    """An OpenID provider (django-oauth-toolkit under gunicorn: code flow, PKCE S256, RS256)
+    knowing tests/sso/people.py."""
+    provider = start_oidc_provider(tmp_path_factory.mktemp("oidc"))
+    yield provider
+    provider.process.stop()
+
+
+@pytest.fixture(autouse=True)
+def _reset_sso_switches(request):
+    """After a test that used a server, its switches (misbehaviour, MFA) are
+    back to normal, so that one test's misbehaving provider never leaks into the next."""
+    yield
+    for name in SERVER_FIXTURES:
+        if name in request.fixturenames:
+            server = request.getfixturevalue(name)
+            if hasattr(server, "reset"):
+                server.reset()

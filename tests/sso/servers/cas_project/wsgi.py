@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.sso.servers.cas_project.settings")
 django.setup()
-call_command("migrate", interactive=False, verbosity=0)
+call_command("migrate", interactive=False, run_syncdb=True, verbosity=0)
 
 from django.contrib.auth import get_user_model  # noqa: E402 (needs the app registry)
 from django.core.wsgi import get_wsgi_application  # noqa: E402
