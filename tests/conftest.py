@@ -19,6 +19,10 @@ from tests.applications.conftest import (
     questions,  # noqa: F401
 )
 
+# The identity providers (CAS, OIDC, SAML): real processes, started once per worker by the
+# first test that asks (the sign-in tests and the browser tests).
+from tests.sso.servers.fixtures import *  # noqa: F403
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

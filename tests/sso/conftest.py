@@ -1,4 +1,2 @@
-"""The identity providers and the directory the sign-in tests talk to: real processes on
-127.0.0.1 (see tests/sso/servers/)."""
-
-from tests.sso.servers.fixtures import *  # noqa: F403
+"""The sign-in tests; the identity-provider fixtures are in tests/sso/servers/ (imported by
+the root conftest, so the browser tests have them too)."""
