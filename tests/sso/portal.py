@@ -20,9 +20,10 @@ class Browser:
         url = urljoin(self.base, path)
         return self.session.get(url, allow_redirects=False, timeout=30, **kwargs)
 
-    def post_form(self, path: str, data: dict) -> requests.Response:
-        """Post ``data`` with the CSRF token of the page at ``path``."""
-        page = self.session.get(urljoin(self.base, path), timeout=30)
+    def post_form(self, path: str, data: dict, page: str = "") -> requests.Response:
+        """Post ``data`` to ``path`` with the CSRF token of the page at ``page`` (``path``
+        itself by default)."""
+        page = self.session.get(urljoin(self.base, page or path), timeout=30)
         token = unescape(CSRF.search(page.text).group(1))
         return self.session.post(
             urljoin(self.base, path),

@@ -101,3 +101,19 @@ def test_a_student_signs_in_the_first_time_and_finds_their_local_studies(portal,
     )
     assert list(student.local_studies.values_list("program_code", flat=True)) == ["L2INF"]
     assert client.get("candidate/").status_code == 200
+
+
+
+def test_logging_out_ends_the_cas_session_too(portal, cas_server):
+    staff_with_role(StaffRole.CANDIDATE_MANAGER, university_id=STAFF_MANAGER.uid)
+    client = browser(portal)
+    cas_session, back = cas_server.sign_in(STAFF_MANAGER, start(client))
+    client.get(back)
+    out = client.post_form("staff/logout/", {}, page="staff/")
+    assert out.status_code == 302
+    assert out.headers["Location"].startswith(cas_server.logout_url + "?service=")
+    assert client.get("staff/").status_code == 302  # logged out here
+    # Following it ends the single sign-on session: the next login asks for the password.
+    cas_session.get(out.headers["Location"], timeout=10)
+    login = cas_session.get(cas_server.login_url, params={"service": back}, allow_redirects=False)
+    assert login.status_code == 200 and 'name="password"' in login.text

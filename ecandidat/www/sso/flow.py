@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 
 from ecandidat.identity import services
 from ecandidat.identity.assertion import SignedInIdentity
+from ecandidat.identity.config import enabled_protocols, student_protocol
 from ecandidat.identity.enums import Audience, Protocol, Refusal
 from ecandidat.identity.services import SignInRefused
 from ecandidat.www.access import safe_next
@@ -37,25 +38,6 @@ PENDING_LINK_KEY = "sso_pending_link"
 
 SERVICE_UNAVAILABLE = 503
 FORBIDDEN = 403
-
-
-def enabled_protocols() -> list[str]:
-    """The protocols configured for staff, in the order the login page offers them."""
-    enabled = []
-    if settings.CAS_SERVER_URL:
-        enabled.append(Protocol.CAS)
-    if settings.SAML_SP_KEY_FILE and (
-        settings.SAML_IDP_METADATA_URL or settings.SAML_FEDERATION_METADATA_URL
-    ):
-        enabled.append(Protocol.SAML)
-    if settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_ISSUER:
-        enabled.append(Protocol.OIDC)
-    return enabled
-
-
-def student_protocol() -> str:
-    protocol = settings.SSO_STUDENT_PROTOCOL
-    return protocol if protocol in enabled_protocols() else ""
 
 
 def audience_of(request) -> str:

@@ -29,6 +29,7 @@ from saml2.time_util import str_to_time
 
 from ecandidat.identity import saml_metadata, services
 from ecandidat.identity.assertion import SignedInIdentity
+from ecandidat.identity.config import enabled_protocols
 from ecandidat.identity.enums import Audience, Protocol, Refusal
 from ecandidat.identity.services import SignInRefused
 from ecandidat.notifications.links import absolute_url
@@ -42,7 +43,7 @@ _config_cache: dict = {}
 
 
 def enabled() -> bool:
-    return Protocol.SAML in flow.enabled_protocols()
+    return Protocol.SAML in enabled_protocols()
 
 
 def _sp_settings(metadata_xml: list[str]) -> dict:
