@@ -9,6 +9,7 @@ from ecandidat.accounts.models import User
 from tests.e2e.conftest import check_accessibility, new_page
 from tests.factories import staff_with_role
 from tests.sso.people import PASSWORD, STAFF_MANAGER, STAFF_UNKNOWN, STUDENT
+from tests.sso.servers.oidc import DEFAULT_REDIRECT_URIS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +33,7 @@ def oidc_portal(live_url, e2e_settings, oidc_provider):
     e2e_settings.OIDC_OP_USER_ENDPOINT = provider.userinfo_endpoint
     e2e_settings.OIDC_OP_JWKS_ENDPOINT = provider.jwks_uri
     e2e_settings.STAFF_2FA_REQUIRED = False
-    provider.set_redirect_uris([live_url + "/sso/oidc/callback/"])
+    provider.set_redirect_uris([*DEFAULT_REDIRECT_URIS, live_url + "/sso/oidc/callback/"])
     return live_url
 
 

@@ -103,7 +103,6 @@ def test_a_student_signs_in_the_first_time_and_finds_their_local_studies(portal,
     assert client.get("candidate/").status_code == 200
 
 
-
 def test_logging_out_ends_the_cas_session_too(portal, cas_server):
     staff_with_role(StaffRole.CANDIDATE_MANAGER, university_id=STAFF_MANAGER.uid)
     client = browser(portal)

@@ -12,6 +12,7 @@ from ecandidat.audit.models import AuditEvent
 from tests.factories import UserFactory, staff_with_role
 from tests.sso.people import STAFF_MANAGER, STUDENT
 from tests.sso.portal import browser
+from tests.sso.servers.oidc import DEFAULT_REDIRECT_URIS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +30,9 @@ def portal(live_server, settings, oidc_provider):
     settings.OIDC_OP_USER_ENDPOINT = oidc_provider.userinfo_endpoint
     settings.OIDC_OP_JWKS_ENDPOINT = oidc_provider.jwks_uri
     settings.SSO_STUDENT_PROTOCOL = "oidc"
-    oidc_provider.set_redirect_uris([live_server.url + "/sso/oidc/callback/"])
+    oidc_provider.set_redirect_uris(
+        [*DEFAULT_REDIRECT_URIS, live_server.url + "/sso/oidc/callback/"]
+    )
     return live_server
 
 
