@@ -12,7 +12,15 @@ from lxml import etree
 
 from tests.sso.people import PASSWORD, Person
 
-from .common import ServerProcess, answers, free_port, gunicorn, parse_form, require_executable
+from .common import (
+    ServerProcess,
+    answers,
+    free_port,
+    gunicorn,
+    parse_form,
+    require_executable,
+    require_modules,
+)
 from .pki import write_key_and_cert
 
 MISBEHAVIOURS = (
@@ -159,6 +167,7 @@ class SamlIdp:
 
 def start_saml_idp(root: Path) -> SamlIdp:
     xmlsec1 = require_executable("xmlsec1", "apt-get install xmlsec1")
+    require_modules("saml2", "gunicorn", hint="pysaml2, gunicorn")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     write_key_and_cert(root, "idp", f"127.0.0.1:{port} test IdP")
