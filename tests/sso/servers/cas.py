@@ -10,7 +10,7 @@ import requests
 
 from tests.sso.people import PASSWORD, Person
 
-from .common import ServerProcess, answers, free_port, gunicorn, parse_form
+from .common import ServerProcess, answers, free_port, gunicorn, parse_form, require_modules
 
 
 @dataclass
@@ -66,6 +66,7 @@ class CasServer:
 
 
 def start_cas_server(root: Path) -> CasServer:
+    require_modules("mama_cas", "gunicorn", hint="django-mama-cas, gunicorn")
     port = free_port()
     process = ServerProcess(
         "the CAS server",

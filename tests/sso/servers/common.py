@@ -2,6 +2,7 @@
 process started with its log in a file, and logging in through an HTML form with
 ``requests``."""
 
+import importlib.util
 import os
 import re
 import shutil
@@ -35,6 +36,14 @@ def require_executable(name: str, hint: str) -> str:
     if not Path(path).exists():
         unavailable(f"{name} is not installed ({hint})")
     return path
+
+
+def require_modules(*names: str, hint: str):
+    """The server process imports these: checked here, so that a missing package skips
+    (or fails on CI) with its name rather than with a server that does not start."""
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        unavailable(f"{', '.join(missing)} not installed ({hint})")
 
 
 def free_port() -> int:

@@ -8,8 +8,9 @@ import pytest
 
 from .cas import CasServer, start_cas_server
 from .oidc import OidcProvider, start_oidc_provider
+from .saml import SamlIdp, start_saml_idp
 
-SERVER_FIXTURES = ("cas_server", "oidc_provider")
+SERVER_FIXTURES = ("cas_server", "oidc_provider", "saml_idp")
 __all__ = [*SERVER_FIXTURES, "_reset_sso_switches", "pytest_runtest_makereport"]
 
 
@@ -39,6 +40,15 @@ def oidc_provider(tmp_path_factory) -> OidcProvider:
     provider = start_oidc_provider(tmp_path_factory.mktemp("oidc"))
     yield provider
     provider.process.stop()
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory) -> SamlIdp:
+    """A SAML 2.0 IdP (pysaml2's Server under gunicorn) knowing tests/sso/people.py, and
+    the signed federation metadata aggregate it serves."""
+    idp = start_saml_idp(tmp_path_factory.mktemp("saml"))
+    yield idp
+    idp.process.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.sso.people import PASSWORD, Person
 
-from .common import ServerProcess, answers, free_port, gunicorn, parse_form
+from .common import ServerProcess, answers, free_port, gunicorn, parse_form, require_modules
 from .oidc_project.claims import claims_for, subject
 
 CLIENT_ID = "ecandidat-portal"  # as oidc_project/switches.py names it
@@ -125,6 +125,7 @@ class OidcProvider:
 
 
 def start_oidc_provider(root: Path) -> OidcProvider:
+    require_modules("oauth2_provider", "jwcrypto", "gunicorn", hint="django-oauth-toolkit")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/"
     write_rsa_key(root / "oidc-key.pem")
