@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
 from django.utils import timezone
 
 from ecandidat.accounts.enums import StaffRole, UserKind
@@ -181,3 +182,23 @@ def test_the_emailed_link_proves_the_address_once(settings):
     assert UniversityIdentity.objects.get(user=account).protocol == Protocol.OIDC
     with pytest.raises(services.account_services.AccountError):
         services.confirm_link_email(raw_token=raw)
+
+
+def test_a_students_identity_fields_are_read_only_in_the_dossier(client, referentials):
+    from tests.dossier.test_dossier_views import PERSONAL  # noqa: PLC0415 (one shared sample)
+
+    student = services.student_account(identity=identity_of(STUDENT), language="en").user
+    client.force_login(student)
+    page = client.get(reverse("candidate:dossier_personal") + "?edit").content.decode()
+    assert "From the university's records" in page and "disabled" in page
+    tampered = {**PERSONAL, "last_name": "FORGED", "birth_date": "1990-01-01", "ine": ""}
+    response = client.post(reverse("candidate:dossier_personal"), tampered)
+    assert response.status_code == 302, response.context["form"].errors
+    info = PersonalInformation.objects.get(user=student)
+    student.refresh_from_db()
+    assert student.last_name == "Petit"
+    assert (info.birth_date, info.ine, info.student_number) == (
+        datetime.date(2003, 4, 15),
+        STUDENT.ine,
+        STUDENT.student_number,
+    )

@@ -24,6 +24,7 @@ from ecandidat.dossier.models import (
     PersonalInformation,
     WorkExperience,
 )
+from ecandidat.identity.models import UniversityIdentity
 from ecandidat.referentials.models import (
     FRANCE,
     BacSeries,
@@ -229,6 +230,14 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
     def __init__(self, *args, subject=None, **kwargs):
         self.subject = subject
         super().__init__(*args, **kwargs)
+        # Only accounts the university's sign-in opened have one (no query for the others).
+        self.university = (
+            UniversityIdentity.objects.filter(user=subject).first()
+            if subject is not None and subject.university_id
+            else None
+        )
+        if self.university is not None:
+            self._lock_university_fields()
         self.fields["nationality"].queryset = Country.objects.all()
         choices = sorted(
             ((c.pk, c.nationality or c.name) for c in Country.objects.all()),
@@ -240,6 +249,23 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
         )
         self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
         self.fields["mobile"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
+
+    def _lock_university_fields(self):
+        """A student signed in through the university: the fields its information system
+        vouches for are shown, not editable (a disabled field ignores what is posted)."""
+        identity, user = self.university, self.subject
+        locked = {"last_name": user.last_name, "first_name": user.first_name}
+        if identity.birth_date:
+            locked["birth_date"] = identity.birth_date
+        if identity.ine:
+            locked["ine"] = identity.ine
+        for name, value in locked.items():
+            field = self.fields[name]
+            field.disabled = True
+            self.initial[name] = value
+            field.help_text = _(
+                "From the university's records. To correct it, contact the registrar's office."
+            )
 
     @staticmethod
     def _years_ago(years: int) -> date:
@@ -348,6 +374,8 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
             "first_name": c["first_name"],
             "preferred_language": c["preferred_language"],
         }
+        if self.university is not None and self.university.student_number:
+            model_values["student_number"] = self.university.student_number
         return model_values, user_values
 
     @classmethod
