@@ -6,6 +6,7 @@ certificate (when one is configured; pysaml2 would accept an unsigned file) and 
 valid, and stores the copy that passed: a bad or unreachable file never replaces a good one.
 """
 
+import calendar
 import datetime
 import logging
 
@@ -79,7 +80,7 @@ def _valid_until(metadata: InMemoryMetaData) -> datetime.datetime | None:
     value = getattr(descriptor, "valid_until", None)
     if not value:
         return None
-    return datetime.datetime.fromtimestamp(str_to_time(value), tz=datetime.UTC)
+    return datetime.datetime.fromtimestamp(calendar.timegm(str_to_time(value)), tz=datetime.UTC)
 
 
 def refresh(url: str, *, cert_file: str) -> ProviderMetadata:

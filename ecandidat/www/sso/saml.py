@@ -9,6 +9,7 @@ fetched and checked (``identity.saml_metadata``); with several, the discovery pa
 person pick theirs. IdP-initiated and SP-initiated single logout are djangosaml2's.
 """
 
+import calendar
 import datetime
 import logging
 from pathlib import Path
@@ -19,7 +20,9 @@ from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
+from django.views.decorators.csrf import csrf_exempt
 from djangosaml2 import views as saml_views
 from djangosaml2.utils import available_idps
 from saml2.config import SPConfig
@@ -166,7 +169,7 @@ def _identity(session_info: dict) -> SignedInIdentity:
 def _expiry(assertion_info: dict) -> datetime.datetime:
     value = assertion_info.get("not_on_or_after")
     if value:
-        return datetime.datetime.fromtimestamp(str_to_time(value), tz=datetime.UTC)
+        return datetime.datetime.fromtimestamp(calendar.timegm(str_to_time(value)), tz=datetime.UTC)
     return timezone.now() + datetime.timedelta(hours=1)
 
 
@@ -175,7 +178,21 @@ class _Outcome(Exception):
         self.response = response
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # the IdP posts it, from its own site
 class AssertionConsumerView(saml_views.AssertionConsumerServiceView):
+    def custom_validation(self, response):
+        """pysaml2 checks the Recipient only when told the URL the answer arrived at, which
+        djangosaml2 does not pass: every bearer confirmation must name our ACS."""
+        ours = absolute_url("sso:saml_acs")
+        confirmations = response.assertion.subject.subject_confirmation or []
+        for confirmation in confirmations:
+            data = confirmation.subject_confirmation_data
+            if data is None or data.recipient != ours:
+                recipient = getattr(data, "recipient", "")
+                raise ValueError(f"assertion for another recipient: {recipient}")
+        if not confirmations:
+            raise ValueError("assertion without a subject confirmation")
+
     def dispatch(self, request, *args, **kwargs):
         if not enabled():
             raise Http404
@@ -218,6 +235,8 @@ class AssertionConsumerView(saml_views.AssertionConsumerServiceView):
             detail = "answer to no request of this browser (unsolicited or replayed)"
         else:
             detail = f"{type(exception).__name__}: {exception}"
+        if getattr(exception, "__context__", None) is not None:
+            detail += f" ({exception.__context__})"
         exc = services.refuse(refusal, protocol=Protocol.SAML, audience=audience, detail=detail)
         return flow.refused(request, exc)
 
