@@ -3,6 +3,7 @@ identity provider's login page, and back in the portal; the student's button on 
 page; the refusal page. axe-core on every page of ours."""
 
 import pytest
+import requests
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.accounts.models import User
@@ -10,6 +11,7 @@ from tests.e2e.conftest import check_accessibility, new_page
 from tests.factories import staff_with_role
 from tests.sso.people import PASSWORD, STAFF_MANAGER, STAFF_UNKNOWN, STUDENT
 from tests.sso.servers.oidc import DEFAULT_REDIRECT_URIS
+from tests.sso.servers.pki import write_key_and_cert
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,3 +85,47 @@ def test_staff_sign_in_with_openid_connect(browser, oidc_portal):
     log_in_at_provider(page, STAFF_MANAGER)
     page.wait_for_url(oidc_portal + "/staff/")
     check_accessibility(page)
+
+
+@pytest.fixture
+def saml_portal(live_url, e2e_settings, saml_idp, tmp_path):
+    # The IdP posts its answer to us; on plain HTTP the SAML cookie is SameSite=Lax, sent
+    # only if the IdP is the same site: 127.0.0.1 for both (in production, HTTPS and
+    # SameSite=None).
+    live_url = live_url.replace("://localhost:", "://127.0.0.1:")
+    e2e_settings.SITE_URL = live_url
+    key, cert = write_key_and_cert(tmp_path, "sp", "ecandidat.test")
+    e2e_settings.SAML_SP_KEY_FILE = str(key)
+    e2e_settings.SAML_SP_CERT_FILE = str(cert)
+    e2e_settings.SAML_IDP_METADATA_URL = ""
+    e2e_settings.SAML_FEDERATION_METADATA_URL = saml_idp.federation_url
+    e2e_settings.SAML_FEDERATION_CERT_FILE = str(saml_idp.federation_cert_path)
+    e2e_settings.SAML_XMLSEC_BINARY = saml_idp.xmlsec1
+    e2e_settings.STAFF_2FA_REQUIRED = False
+    saml_idp.trust_sp(requests.get(live_url + "/sso/saml/metadata/", timeout=30).content)
+    return live_url
+
+
+def test_staff_sign_in_through_the_federation_and_logout(browser, saml_portal, saml_idp):
+    staff_with_role(StaffRole.CANDIDATE_MANAGER, university_id=STAFF_MANAGER.eppn)
+    page = new_page(browser, "fr")
+    page.goto(saml_portal + "/staff/login/")
+    page.get_by_role("link", name="Se connecter avec l’université").click()
+    # Two IdPs in the federation: the discovery page, searchable, in French.
+    page.wait_for_url(saml_portal + "/sso/saml/login/**")
+    check_accessibility(page)
+    page.fill("#idp-search", "xyz-no-such-institution")
+    page.get_by_role("button", name="Rechercher").click()
+    assert page.locator(".list-group-item").count() == 0
+    page.fill("#idp-search", "")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name="Université de test", exact=True).click()
+    log_in_at_provider(page, STAFF_MANAGER)
+    page.wait_for_url(saml_portal + "/staff/")
+    check_accessibility(page)
+    # Logging out here logs out at the IdP too (SP-initiated single logout), then home.
+    page.get_by_role("button", name="Logout").click()  # the account is in English
+    page.wait_for_url(saml_portal + "/")
+    assert any(event["event"].startswith("slo") for event in saml_idp.events())
+    page.goto(saml_portal + "/staff/")
+    page.wait_for_url(saml_portal + "/staff/login/**")

@@ -2,7 +2,8 @@
 ends too, where the protocol offers it (CAS logout, SAML single logout, OIDC end-session)."""
 
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from ecandidat.identity.enums import Protocol
 
@@ -16,7 +17,7 @@ def provider_logout(request, *, then: str):
     protocol = request.session.get(flow.PROTOCOL_KEY)
     if protocol == Protocol.SAML:
         # djangosaml2 sends the LogoutRequest and logs out here when the IdP answers.
-        return redirect("sso:saml_logout")
+        return _onwards(request, reverse("sso:saml_logout"))
     if protocol == Protocol.CAS:
         target = cas.logout_url(then)
     elif protocol == Protocol.OIDC:
@@ -24,4 +25,11 @@ def provider_logout(request, *, then: str):
     else:
         return None
     logout(request)
-    return redirect(target) if target else redirect(then)
+    return _onwards(request, target) if target else redirect(then)
+
+
+def _onwards(request, target: str):
+    """A page that sends the browser on to ``target``. Not a redirect: the logout is a
+    form, and the CSP's ``form-action 'self'`` also covers the redirects a form submission
+    follows, so a redirect to the identity provider would be blocked."""
+    return render(request, "sso/logging_out.html", {"target": target})

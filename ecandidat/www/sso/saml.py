@@ -108,11 +108,24 @@ def config_loader(request=None) -> SPConfig:
     return config
 
 
+def _display_name(config: SPConfig, entity: str, language: str) -> str:
+    """The name a federation gives the IdP (mdui:DisplayName) in ``language``, else in
+    English or French, else its organisation's name, else its entity ID."""
+    metadata = config.metadata
+    for lang in (language, "en", "fr"):
+        for name in metadata.mdui_uiinfo_display_name(entity, langpref=lang):
+            if name:
+                return name
+    return metadata.name(entity, language) or metadata.name(entity, "en") or entity
+
+
 def identity_providers(config: SPConfig) -> list[tuple[str, str]]:
     """``(entity ID, display name in the active language)`` of every IdP, sorted by name."""
     language = (get_language() or "fr")[:2]
-    names = available_idps(config, langpref=language)
-    return sorted(((entity, name or entity) for entity, name in names.items()), key=lambda i: i[1])
+    providers = [
+        (entity, _display_name(config, entity, language)) for entity in available_idps(config)
+    ]
+    return sorted(providers, key=lambda provider: provider[1].casefold())
 
 
 def start(request):
