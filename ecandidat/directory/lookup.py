@@ -4,7 +4,8 @@ Each call opens one connection, binds with the service account, runs its searche
 closes: no connection is kept between requests (the app servers are stateless, and a
 directory restarted overnight must not leave a dead socket in a worker). Every network
 step is bounded by ``LDAP_TIMEOUT``; any failure to reach, bind or search raises
-``DirectoryUnavailable`` after one log line, so a page can say so and offer the manual path.
+``DirectoryUnavailable`` after one log line and one audit row (``directory.unavailable``,
+naming the ``actor`` who was waiting), so a page can say so and offer the manual path.
 
 Filters are built from user input only through ``escape_filter_chars`` (RFC 4515: ``*``,
 ``(``, ``)``, ``\\`` and NUL are escaped), so a query can never widen the filter.
@@ -23,6 +24,8 @@ from ldap3 import NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
+from ecandidat.audit import codes
+from ecandidat.audit.services import record
 from ecandidat.common.errors import DomainError
 
 logger = logging.getLogger("ecandidat.directory")
@@ -102,7 +105,10 @@ def is_enabled() -> bool:
 
 
 @contextmanager
-def _connection(config: _Config) -> Iterator[Connection]:
+def _connection(config: _Config, *, operation: str, actor) -> Iterator[Connection]:
+    """A bound connection; any failure (here or in the block) is logged, audited once with
+    the ``operation`` and the ``actor`` who was waiting for it, and raised as
+    ``DirectoryUnavailable``."""
     tls = None
     if config.start_tls or config.url.lower().startswith("ldaps://"):
         tls = Tls(
@@ -133,9 +139,19 @@ def _connection(config: _Config) -> Iterator[Connection]:
         yield connection
     except LDAPException as error:
         logger.error("directory unavailable: %s", type(error).__name__, extra={"url": config.url})
+        _audit(config, operation, actor)
         raise DirectoryUnavailable from error
+    except DirectoryUnavailable:
+        _audit(config, operation, actor)
+        raise
     finally:
         _close(connection)
+
+
+def _audit(config: _Config, operation: str, actor) -> None:
+    record(
+        codes.DIRECTORY_UNAVAILABLE, actor=actor, data={"operation": operation, "url": config.url}
+    )
 
 
 def _close(connection: Connection) -> None:
@@ -210,7 +226,7 @@ def _words(query: str) -> list[str]:
     return [word for word in cleaned.split() if word]
 
 
-def search(query: str, *, limit: int = 20) -> list[DirectoryPerson]:
+def search(query: str, *, limit: int = 20, actor=None) -> list[DirectoryPerson]:
     """People whose login, first name, last name or email contains every word of
     ``query``, sorted by name; at most ``limit``. An empty or too short query finds nobody
     without asking the directory."""
@@ -223,14 +239,14 @@ def search(query: str, *, limit: int = 20) -> list[DirectoryPerson]:
         "(|" + "".join(f"({attr}=*{escape_filter_chars(word)}*)" for attr in fields) + ")"
         for word in words
     )
-    with _connection(config) as connection:
+    with _connection(config, operation="search", actor=actor) as connection:
         entries = _search(connection, config, f"(&{config.people_filter}{clauses})", limit)
     people = [person for entry in entries if (person := _person(entry, config))]
     people.sort(key=lambda p: (p.last_name.lower(), p.first_name.lower(), p.login.lower()))
     return people[:limit]
 
 
-def find(identifier: str) -> DirectoryPerson | None:
+def find(identifier: str, *, actor=None) -> DirectoryPerson | None:
     """The person whose ``LDAP_ID_ATTRIBUTE`` is ``identifier``, or None."""
     identifier = identifier.replace("\x00", "").strip()
     if not identifier or not is_enabled():
@@ -239,7 +255,7 @@ def find(identifier: str) -> DirectoryPerson | None:
     ldap_filter = (
         f"(&{config.people_filter}({config.id_attribute}={escape_filter_chars(identifier)}))"
     )
-    with _connection(config) as connection:
+    with _connection(config, operation="find", actor=actor) as connection:
         entries = _search(connection, config, ldap_filter, 2)
     people = [person for entry in entries if (person := _person(entry, config))]
     if len(people) > 1:
@@ -249,7 +265,7 @@ def find(identifier: str) -> DirectoryPerson | None:
     return people[0] if people else None
 
 
-def present(identifiers: Iterable[str]) -> set[str]:
+def present(identifiers: Iterable[str], *, actor=None) -> set[str]:
     """Those of ``identifiers`` the directory still has (compared case-insensitively,
     returned as given), asked in batches of ``PRESENT_BATCH`` over one connection."""
     wanted: dict[str, list[str]] = {}
@@ -262,7 +278,7 @@ def present(identifiers: Iterable[str]) -> set[str]:
     config = _config()
     keys = sorted(wanted)
     found: set[str] = set()
-    with _connection(config) as connection:
+    with _connection(config, operation="present", actor=actor) as connection:
         for start in range(0, len(keys), PRESENT_BATCH):
             batch = keys[start : start + PRESENT_BATCH]
             alternatives = "".join(

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from ecandidat.audit.models import AuditEvent
 from ecandidat.directory.lookup import (
     DirectoryPerson,
     DirectoryUnavailable,
@@ -112,6 +113,7 @@ def test_present_answers_which_identifiers_remain(directory, monkeypatch):
     assert present([]) == set()
 
 
+@pytest.mark.django_db
 def test_the_service_account_only_reads_the_people(directory, settings):
     # The test directory's ACL hides everything outside ou=people from the portal.
     settings.LDAP_PEOPLE_BASE = f"ou=services,{slapd.SUFFIX}"
@@ -119,6 +121,7 @@ def test_the_service_account_only_reads_the_people(directory, settings):
         search("ecandidat")
 
 
+@pytest.mark.django_db
 def test_wrong_password_is_unavailable_and_logged(directory, settings, caplog):
     settings.LDAP_BIND_PASSWORD = "wrong"
     with (
@@ -130,12 +133,14 @@ def test_wrong_password_is_unavailable_and_logged(directory, settings, caplog):
     assert [r.name for r in caplog.records] == ["ecandidat.directory"]
 
 
+@pytest.mark.django_db
 def test_a_wrong_base_is_unavailable(directory, settings):
     settings.LDAP_PEOPLE_BASE = "ou=nowhere,dc=univ-test,dc=fr"
     with pytest.raises(DirectoryUnavailable):
         search("durand")
 
 
+@pytest.mark.django_db
 def test_connection_refused_is_unavailable_at_once(directory_down, caplog):
     for call in (lambda: search("durand"), lambda: find("mdurand"), lambda: present(["x"])):
         started = time.monotonic()
@@ -146,8 +151,14 @@ def test_connection_refused_is_unavailable_at_once(directory_down, caplog):
             call()
         assert time.monotonic() - started < 2
     assert caplog.records and {r.name for r in caplog.records} == {"ecandidat.directory"}
+    # One audit row per failed lookup, naming the operation.
+    operations = AuditEvent.objects.filter(action="directory.unavailable").values_list(
+        "data__operation", flat=True
+    )
+    assert sorted(operations) == ["find", "present", "search"]
 
 
+@pytest.mark.django_db
 def test_a_server_that_never_answers_times_out(settings):
     # It accepts the connection (the kernel's backlog) and never says a word.
     with socket.socket() as silent:
