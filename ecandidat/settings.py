@@ -73,6 +73,33 @@ CONFIRMATION_REMINDER_DAYS = env.int("CONFIRMATION_REMINDER_DAYS", default=2)
 # Whether a French national must have typed an INE before applying (checked when applying).
 INE_REQUIRED_FOR_FRENCH = env.bool("INE_REQUIRED_FOR_FRENCH", default=True)
 
+# LDAP directory: the university's people, searched when the central office creates a
+# staff account and checked by the "missing from the directory" review (docs/directory.md).
+# LDAP_URL empty = no directory: accounts are typed by hand. The bind password comes from
+# the environment only, never from the database.
+LDAP_URL = env.str("LDAP_URL", default="")  # ldap://ldap.univ.fr or ldaps://ldap.univ.fr:636
+LDAP_BIND_DN = env.str("LDAP_BIND_DN", default="")  # empty: anonymous bind
+LDAP_BIND_PASSWORD = env.str("LDAP_BIND_PASSWORD", default="")
+LDAP_PEOPLE_BASE = env.str("LDAP_PEOPLE_BASE", default="")  # ou=people,dc=univ,dc=fr
+LDAP_PEOPLE_FILTER = env.str("LDAP_PEOPLE_FILTER", default="(objectClass=inetOrgPerson)")
+LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+LDAP_CA_FILE = env.str("LDAP_CA_FILE", default="")  # CA bundle for ldaps:// or StartTLS
+LDAP_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)  # seconds: connect, bind, each search
+# The attribute whose value is the person's university identifier: stored on the staff
+# account (User.university_id) and matched by the university sign-in (CAS, SAML, OIDC).
+LDAP_ID_ATTRIBUTE = env.str("LDAP_ID_ATTRIBUTE", default="uid")
+# Which directory attribute holds what (SUPANN / inetOrgPerson / eduPerson names).
+LDAP_ATTRIBUTES = {
+    "login": env.str("LDAP_LOGIN_ATTRIBUTE", default="uid"),
+    "first_name": env.str("LDAP_FIRST_NAME_ATTRIBUTE", default="givenName"),
+    "last_name": env.str("LDAP_LAST_NAME_ATTRIBUTE", default="sn"),
+    "email": env.str("LDAP_EMAIL_ATTRIBUTE", default="mail"),
+    "eppn": env.str("LDAP_EPPN_ATTRIBUTE", default="eduPersonPrincipalName"),
+    "student_number": env.str("LDAP_STUDENT_NUMBER_ATTRIBUTE", default="supannEtuId"),
+    "ine": env.str("LDAP_INE_ATTRIBUTE", default="supannCodeINE"),
+    "affiliations": env.str("LDAP_AFFILIATION_ATTRIBUTE", default="eduPersonAffiliation"),
+}
+
 INSTALLED_APPS = [
     "ecandidat.www.admin_site.SuperuserAdminConfig",  # django.contrib.admin, superusers only
     "django.contrib.auth",

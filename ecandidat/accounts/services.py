@@ -211,11 +211,14 @@ def invite_staff_member(
     email: str,
     language: str,
     actor,
+    university_id: str = "",
 ) -> User:
     """Create a staff account without a password and email a link to choose one.
 
     The link is a password-reset secret valid for ACTIVATION_DAYS: the new staff member
     chooses the password, so nobody else ever knows it. Roles are given separately.
+    ``university_id`` links the account to the person's directory entry (the university
+    sign-in finds it by that); empty for someone outside the directory.
     """
     user = User(
         username=username.strip(),
@@ -226,10 +229,16 @@ def invite_staff_member(
         email=normalize_email(email),
         preferred_language=language,
         activated_at=timezone.now(),
+        university_id=university_id.strip(),
     )
     user.set_unusable_password()
     user.save()
-    record(codes.ACCOUNT_STAFF_INVITED, actor=actor, target=user)
+    record(
+        codes.ACCOUNT_STAFF_INVITED,
+        actor=actor,
+        target=user,
+        data={"university_id": user.university_id} if user.university_id else None,
+    )
     reference, token = issue_token(user, TokenPurpose.PASSWORD_RESET, activation_lifetime())
     send_email(
         "staff_invitation",

@@ -57,6 +57,8 @@ DECISION_PROMOTED = "decision.promoted"
 DECISION_SCHEDULED = "decision.scheduled"
 DECISION_VALIDATED = "decision.validated"
 
+DIRECTORY_UNAVAILABLE = "directory.unavailable"
+
 DOCUMENT_INFECTED = "document.infected"
 DOCUMENT_NOT_CONCERNED = "document.not_concerned"
 DOCUMENT_REMOVED = "document.removed"

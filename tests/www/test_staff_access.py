@@ -173,6 +173,11 @@ MATRIX = [
         {"admin", "central"},
     ),
     (
+        "staff accounts missing from the directory",
+        lambda w: reverse("staff:staff_accounts_missing"),
+        {"admin", "central"},
+    ),
+    (
         "create a candidate account",
         lambda w: reverse("staff:candidate_create"),
         {"admin", "central"},

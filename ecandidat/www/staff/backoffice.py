@@ -37,6 +37,7 @@ from ecandidat.catalog.models import (
     TrainingType,
 )
 from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
+from ecandidat.directory import lookup as directory
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_required
 
@@ -331,6 +332,8 @@ def resource_list(request, key):
             "sort": listing.sort,
             "can_add": request.user.has_perm(resource.perm("add")),
             "bulk": resource.key == "programs" and request.user.has_perm("catalog.change_program"),
+            # The roles screen links the review of accounts whose directory entry is gone.
+            "directory_enabled": directory.is_enabled(),
         },
     )
 

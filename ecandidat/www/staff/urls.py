@@ -32,6 +32,11 @@ urlpatterns = [
     path("programs/bulk/", backoffice.programs_bulk, name="programs_bulk"),
     path("campaigns/<int:pk>/activate/", backoffice.campaign_activate, name="campaign_activate"),
     path("staff-accounts/new/", staff_accounts.create, name="staff_account_create"),
+    path(
+        "staff-accounts/missing-from-directory/",
+        staff_accounts.missing_from_directory,
+        name="staff_accounts_missing",
+    ),
     path("candidates/", candidates.search, name="candidate_search"),
     path("candidates/new/", candidates.create_account, name="candidate_create"),
     path("candidates/<str:dossier_number>/", views.candidate_dossier, name="candidate_dossier"),
