@@ -3,10 +3,9 @@ sign-in in two tabs, the emailed link proving a local account."""
 
 import datetime
 import re
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from ecandidat.accounts.models import User
@@ -16,6 +15,7 @@ from ecandidat.identity.enums import Protocol
 from ecandidat.identity.models import ConsumedAssertion
 from ecandidat.identity.services import SignInRefused
 from ecandidat.notifications.models import OutboxEmail
+from tests.concurrency import race
 from tests.factories import UserFactory
 from tests.identity.test_services import identity_of
 from tests.sso.people import STUDENT
@@ -29,27 +29,8 @@ def _postgres_only():
         pytest.skip("concurrency test runs on PostgreSQL (make test-postgres, CI)")
 
 
-def race(n, action):
-    barrier = threading.Barrier(n)
-    outcomes = []
-
-    def worker():
-        try:
-            barrier.wait()
-            outcomes.append(action())
-        except (SignInRefused, services.account_services.AccountError):
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - reported by the assertion
-            outcomes.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+def race_once(n, action):
+    return race(n, action, refused=(SignInRefused, services.account_services.AccountError))
 
 
 def test_twenty_copies_of_one_assertion_are_accepted_once():
@@ -61,7 +42,7 @@ def test_twenty_copies_of_one_assertion_are_accepted_once():
         )
         return "ok"
 
-    outcomes = race(20, consume)
+    outcomes = race_once(20, consume)
     assert outcomes.count("ok") == 1 and outcomes.count("refused") == 19, outcomes
     assert ConsumedAssertion.objects.count() == 1
     assert AuditEvent.objects.filter(action="sso.refused").count() == 19
@@ -71,7 +52,7 @@ def test_a_students_first_sign_in_in_ten_tabs_makes_one_account():
     def first_sign_in():
         return services.student_account(identity=identity_of(STUDENT), language="fr").user.pk
 
-    outcomes = race(10, first_sign_in)
+    outcomes = race_once(10, first_sign_in)
     assert len(set(outcomes)) == 1 and isinstance(outcomes[0], int), outcomes
     assert User.objects.candidates().count() == 1
     assert AuditEvent.objects.filter(action="account.student_created").count() == 1
@@ -87,6 +68,6 @@ def test_the_emailed_link_links_once(settings):
         services.confirm_link_email(raw_token=raw)
         return "ok"
 
-    outcomes = race(10, confirm)
+    outcomes = race_once(10, confirm)
     assert outcomes.count("ok") == 1 and outcomes.count("refused") == 9, outcomes
     assert AuditEvent.objects.filter(action="account.identity_linked").count() == 1

@@ -2,11 +2,10 @@
 the same work whatever the address, one rate-limit bucket per account."""
 
 import re
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -17,6 +16,7 @@ from ecandidat.accounts.models import AccountToken
 from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.link_secrets import PLACEHOLDER
 from ecandidat.notifications.models import OutboxEmail
+from tests.concurrency import race
 from tests.factories import PASSWORD, UserFactory, staff_with_role
 
 LINK = re.compile(r"/account/(?:activate|password|email)/([^/\s]+)/")
@@ -111,27 +111,7 @@ def test_a_link_of_a_deactivated_account_is_not_consumed():
 
 
 def _race(n, action):
-    barrier = threading.Barrier(n)
-    outcomes = []
-
-    def worker():
-        try:
-            barrier.wait()
-            action()
-            outcomes.append("ok")
-        except services.AccountError:
-            outcomes.append("refused")
-        except Exception as exc:  # pragma: no cover - reported by the assertion
-            outcomes.append(repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+    return race(n, action, refused=(services.AccountError,))
 
 
 @pytest.mark.postgres

@@ -146,7 +146,9 @@ def _single_logout(request):
     return HttpResponse(status=200)
 
 
-def logout_url(then: str) -> str:
+def logout_url(then: str) -> str | None:
     """Where the browser goes after our logout, so that the CAS session ends too; the CAS
-    server then sends it to ``then`` (a view name)."""
+    server then sends it to ``then`` (a view name). None once CAS is switched off."""
+    if not settings.CAS_SERVER_URL:
+        return None
     return _client().get_logout_url(absolute_url(then))

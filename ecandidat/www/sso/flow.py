@@ -58,19 +58,22 @@ def provider_answers(url: str) -> bool:
     """Whether the identity provider at ``url`` answers at all (any HTTP status counts).
 
     Checked before the browser is sent there: a provider that is down gets our page, with the
-    local login, instead of the browser's connection error. A failure is remembered for a
-    few seconds so that a crowd at the login page does not wait on the timeout one by one.
+    local login, instead of the browser's connection error. The answer is remembered for a
+    few seconds, either way: a crowd at the login page costs the provider one probe, not one
+    per click, and nobody waits on the timeout of a provider already known to be down.
     """
-    key = f"sso:down:{url}"
-    if cache.get(key):
-        return False
+    key = f"sso:answers:{url}"
+    known = cache.get(key)
+    if known is not None:
+        return known
     try:
         requests.head(url, timeout=min(settings.SSO_TIMEOUT, 3), allow_redirects=False)
+        answers = True
     except requests.RequestException as exc:
         logger.warning("identity provider %s does not answer: %s", url, exc)
-        cache.set(key, 1, timeout=15)
-        return False
-    return True
+        answers = False
+    cache.set(key, answers, timeout=15)
+    return answers
 
 
 def unavailable(request, *, protocol: str, audience: str, detail: str = ""):

@@ -21,7 +21,7 @@ def provider_logout(request, *, then: str):
     if protocol == Protocol.CAS:
         target = cas.logout_url(then)
     elif protocol == Protocol.OIDC:
-        target = oidc.logout_url(request)
+        target = oidc.logout_url(request, then)
     else:
         return None
     logout(request)

@@ -33,6 +33,7 @@ from ecandidat.identity.assertion import (
     SignedInIdentity,
 )
 from ecandidat.identity.enums import Protocol, Refusal
+from ecandidat.notifications.links import absolute_url
 
 from . import flow
 
@@ -161,11 +162,15 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         return refuse("no valid state in the answer")
 
 
-def logout_url(request) -> str | None:
-    """The provider's end-session URL (RP-initiated logout), when it publishes one."""
+def logout_url(request, then: str) -> str | None:
+    """The provider's end-session URL (RP-initiated logout), when it publishes one; it
+    sends the browser back to ``then`` (a view name; register it as a post-logout URI)."""
     if not settings.OIDC_OP_LOGOUT_ENDPOINT:
         return None
-    params = {"client_id": settings.OIDC_RP_CLIENT_ID}
+    params = {
+        "client_id": settings.OIDC_RP_CLIENT_ID,
+        "post_logout_redirect_uri": absolute_url(then),
+    }
     if request.session.get("oidc_id_token"):
         params["id_token_hint"] = request.session["oidc_id_token"]
     return f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{urlencode(params)}"

@@ -243,14 +243,15 @@ class AssertionConsumerView(saml_views.AssertionConsumerServiceView):
 
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
         audience = request.saml_session.get(flow.AUDIENCE_KEY) or Audience.STAFF
-        refusal = Refusal.INVALID_RESPONSE
         if isinstance(exception, UnsolicitedResponse):
             detail = "answer to no request of this browser (unsolicited or replayed)"
         else:
             detail = f"{type(exception).__name__}: {exception}"
         if getattr(exception, "__context__", None) is not None:
             detail += f" ({exception.__context__})"
-        exc = services.refuse(refusal, protocol=Protocol.SAML, audience=audience, detail=detail)
+        exc = services.refuse(
+            Refusal.INVALID_RESPONSE, protocol=Protocol.SAML, audience=audience, detail=detail
+        )
         return flow.refused(request, exc)
 
 

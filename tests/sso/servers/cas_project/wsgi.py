@@ -1,29 +1,9 @@
-"""The CAS server's WSGI application; loading it migrates the database and creates the
-test people's accounts (one gunicorn worker, so once)."""
+"""The CAS server's WSGI application (its database and the test people set up first)."""
 
-import os
+from tests.sso.servers.bootstrap import set_up
 
-import django
-from django.core.management import call_command
+set_up("tests.sso.servers.cas_project.settings")
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.sso.servers.cas_project.settings")
-django.setup()
-call_command("migrate", interactive=False, run_syncdb=True, verbosity=0)
-
-from django.contrib.auth import get_user_model  # noqa: E402 (needs the app registry)
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-
-from tests.sso.people import PASSWORD, PEOPLE  # noqa: E402
-
-User = get_user_model()
-for person in PEOPLE:
-    if not User.objects.filter(username=person.uid).exists():
-        User.objects.create_user(
-            person.uid,
-            person.mail,
-            PASSWORD,
-            first_name=person.given_name,
-            last_name=person.surname,
-        )
+from django.core.wsgi import get_wsgi_application  # noqa: E402 (after set-up)
 
 application = get_wsgi_application()
