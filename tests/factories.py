@@ -6,6 +6,7 @@ from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
 from ecandidat.applications.enums import SUBMITTED_STATUSES, FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.decisions.models import DecisionType
+from ecandidat.decisions.services import refresh_decision_kind
 
 PASSWORD = "correct horse battery staple"
 
@@ -170,6 +171,7 @@ class DecisionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "decisions.Decision"
+        skip_postgeneration_save = True
 
     application = factory.SubFactory(ApplicationFactory, received=True)
     decision_type = factory.LazyFunction(lambda: decision_type("favourable"))
@@ -186,3 +188,11 @@ class DecisionFactory(factory.django.DjangoModelFactory):
             decision_type=factory.LazyFunction(lambda: decision_type("complementary_list")),
             rank=1,
         )
+
+    @factory.post_generation
+    def recorded_on_application(obj, create, extracted, **kwargs):
+        # A validated decision created directly (not through validate_decision) is recorded
+        # on its application by the same code the services and bulk imports use.
+        if create and obj.validated_at is not None:
+            refresh_decision_kind(Application.objects.filter(pk=obj.application_id))
+            obj.application.refresh_from_db(fields=["decision_kind"])

@@ -23,6 +23,20 @@ ACTIVE_STATUSES = (
 SUBMITTED_STATUSES = (FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE)
 
 
+class DecisionKind(models.TextChoices):
+    """The kind of a decision type, whatever its label; an application records the kind of
+    its latest validated decision (``Application.decision_kind``, "" when none)."""
+
+    FAVOURABLE = "favourable", _("Favourable")
+    UNFAVOURABLE = "unfavourable", _("Unfavourable")
+    WAITING_LIST = "waiting_list", _("Waiting list")
+    COMPLEMENTARY_LIST = "complementary_list", _("Complementary list")
+    PRESELECTION = "preselection", _("Preselection")
+
+
+NO_DECISION = ""
+
+
 class CandidateAnswer(models.TextChoices):
     """The candidate's answer to a validated favourable decision ("" until they answer)."""
 

@@ -9,10 +9,9 @@ away from another (eCandidat issue #37).
 
 import uuid
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.scope import scope_of
@@ -24,8 +23,10 @@ from . import workflow
 from .enums import (
     ACTIVE_STATUSES,
     NO_ANSWER,
+    NO_DECISION,
     SUBMITTED_STATUSES,
     CandidateAnswer,
+    DecisionKind,
     DocumentStatus,
     FileStatus,
     ScanStatus,
@@ -66,11 +67,11 @@ class ApplicationQuerySet(models.QuerySet):
         """Annotate ``is_overdue``: transmitted before ``cutoff``, still under review and
         without a validated decision (the staff list highlights these, the staff home counts
         them)."""
-        decisions = apps.get_model("decisions", "Decision").objects  # decisions depends on us
-        validated = decisions.filter(application=OuterRef("pk"), validated_at__isnull=False)
         rule = Q(
-            submitted_at__lt=cutoff, file_status__in=[FileStatus.RECEIVED, FileStatus.COMPLETE]
-        ) & ~Exists(validated)
+            submitted_at__lt=cutoff,
+            file_status__in=[FileStatus.RECEIVED, FileStatus.COMPLETE],
+            decision_kind=NO_DECISION,
+        )
         # Case, not a bare comparison: an untransmitted application is False, not NULL.
         return self.annotate(
             is_overdue=Case(
@@ -116,6 +117,13 @@ class Application(models.Model):
         choices=CandidateAnswer.choices,
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The kind of the latest validated decision ("" while none is), kept by the decisions
+    # services whenever one is validated (decisions.services.refresh_decision_kind): the
+    # staff list, its filters, the dashboards and the periodic jobs read this one column
+    # instead of finding the latest decision of each application again and again.
+    decision_kind = models.CharField(
+        _("decision"), max_length=20, blank=True, choices=DecisionKind.choices
+    )
     withdrawal_reason = models.TextField(_("reason for withdrawing"), blank=True)
     confirmation_deadline = models.DateTimeField(_("confirmation deadline"), null=True, blank=True)
     confirmation_reminder_sent_at = models.DateTimeField(null=True, blank=True)
@@ -160,6 +168,10 @@ class Application(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(file_status__in=FileStatus.values), name="applications_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_kind__in=[NO_DECISION, *DecisionKind.values]),
+                name="applications_decision_kind_valid",
             ),
         ]
 

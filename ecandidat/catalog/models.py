@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from ecandidat.accounts.scope import scope_of
+from ecandidat.common.cache import cached
 from ecandidat.common.i18n import LocalizedLabel, localized
 from ecandidat.files.staff import checked_staff_file
 from ecandidat.files.uploads import DOCUMENT_TYPES, IMAGE_TYPES, MB, UploadRefused
@@ -466,6 +467,9 @@ class Question(ScopedItem):
         return self.kind == QuestionKind.YES_NO
 
 
+SETTINGS_CACHE_KEY = "institution-settings"
+
+
 class InstitutionSettings(models.Model):
     """Institution-wide settings editable by the central office (a single row)."""
 
@@ -520,6 +524,11 @@ class InstitutionSettings(models.Model):
 
     @classmethod
     def load(cls) -> "InstitutionSettings":
+        """The settings, from the cache (read on nearly every page; forgotten on save)."""
+        return cached(SETTINGS_CACHE_KEY, cls._from_database)
+
+    @classmethod
+    def _from_database(cls) -> "InstitutionSettings":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
@@ -546,3 +555,19 @@ class CentreOwnedQuerySet(models.QuerySet):
     def editable_by(self, user):
         scope = scope_of(user)
         return self if scope.is_global else self.filter(centre__in=scope.centre_ids)
+
+
+DOCUMENT_TYPES_IN_SERVICE_KEY = "document-types-in-service"
+CAMPAIGNS_KEY = "campaigns"
+
+
+def document_types_in_service() -> list[DocumentType]:
+    """Every document type in service, from the cache (forgotten when one changes)."""
+    return cached(
+        DOCUMENT_TYPES_IN_SERVICE_KEY, lambda: list(DocumentType.objects.filter(in_service=True))
+    )
+
+
+def campaigns_newest_first() -> list[Campaign]:
+    """Every campaign, the newest first, from the cache (forgotten when one changes)."""
+    return cached(CAMPAIGNS_KEY, lambda: list(Campaign.objects.order_by("-starts_on")))

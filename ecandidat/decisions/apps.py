@@ -14,3 +14,10 @@ class DecisionsConfig(AppConfig):
         from .letters import build_attachment
 
         register("letter", build_attachment)
+
+        from ecandidat.common.cache import forget_on_change
+
+        from . import models
+
+        forget_on_change(models.DecisionType, models.TYPES_IN_SERVICE_KEY)
+        forget_on_change(models.DecisionReason, models.REASONS_IN_SERVICE_KEY)

@@ -1,13 +1,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The kinds live with the application, which records the kind of its latest validated
+# decision (Application.decision_kind); decisions code imports them from here as before.
+from ecandidat.applications.enums import DecisionKind
 
-class DecisionKind(models.TextChoices):
-    FAVOURABLE = "favourable", _("Favourable")
-    UNFAVOURABLE = "unfavourable", _("Unfavourable")
-    WAITING_LIST = "waiting_list", _("Waiting list")
-    COMPLEMENTARY_LIST = "complementary_list", _("Complementary list")
-    PRESELECTION = "preselection", _("Preselection")
+__all__ = ["LETTER_KINDS", "DecisionKind", "DecisionOrigin"]
 
 
 # The kinds of decision that come with a letter (decisions.letters).

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecandidat.applications.models import Application
 from ecandidat.catalog.models import Centre, CentreOwnedQuerySet
+from ecandidat.common.cache import cached
 from ecandidat.common.i18n import LocalizedLabel
 
 from .enums import LETTER_KINDS, DecisionKind, DecisionOrigin
@@ -156,3 +157,19 @@ class Decision(models.Model):
     def state(self) -> str:
         """Entered, scheduled or validated: the state of the table in decisions.workflow."""
         return decision_state(self)
+
+
+TYPES_IN_SERVICE_KEY = "decision-types-in-service"
+REASONS_IN_SERVICE_KEY = "decision-reasons-in-service"
+
+
+def decision_types_in_service() -> list[DecisionType]:
+    """Every decision type in service, from the cache (the staff list and the application
+    page offer them on each view; forgotten when one changes)."""
+    return cached(TYPES_IN_SERVICE_KEY, lambda: list(DecisionType.objects.filter(in_service=True)))
+
+
+def reasons_in_service() -> list[DecisionReason]:
+    return cached(
+        REASONS_IN_SERVICE_KEY, lambda: list(DecisionReason.objects.filter(in_service=True))
+    )

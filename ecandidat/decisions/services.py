@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -46,6 +47,15 @@ def latest_validated(application) -> Decision | None:
         .select_related("decision_type", "reason")
         .order_by("-validated_at", "-id")
         .first()
+    )
+
+
+def refresh_decision_kind(applications) -> int:
+    """Record on each of ``applications`` (a queryset) the kind of its latest validated
+    decision, from the decisions themselves: what validating a decision does, and how a
+    bulk import or a repair brings the column back in line. One UPDATE."""
+    return applications.update(
+        decision_kind=Coalesce(latest_validated_subquery("decision_type__kind"), Value(""))
     )
 
 
@@ -275,13 +285,15 @@ def _publish(decision: Decision, application, step, *, user, now) -> None:
     decision.validated_by = user
     decision.validated_at = now
     decision.save(update_fields=["validated_by", "validated_at"])
+    # The newest validated decision is this one: its kind is the application's.
+    application.decision_kind = decision.decision_type.kind
     if decision.decision_type.kind == DecisionKind.FAVOURABLE:
         application.confirmation_deadline = _deadline_for(
             application, now, promoted=decision.automatic == DecisionOrigin.PROMOTION
         )
     else:
         application.confirmation_deadline = None
-    application.save(update_fields=["confirmation_deadline"])
+    application.save(update_fields=["confirmation_deadline", "decision_kind"])
     record(
         step.audit,
         actor=user,
@@ -382,8 +394,7 @@ def offers_held(program_id: int, campaign_id: int):
     """Applications holding a place: latest validated decision favourable, not withdrawn."""
     return (
         Application.objects.filter(program_id=program_id, campaign_id=campaign_id)
-        .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
-        .filter(latest_kind=DecisionKind.FAVOURABLE)
+        .filter(decision_kind=DecisionKind.FAVOURABLE)
         .exclude(answer=CandidateAnswer.WITHDRAWN)
     )
 
@@ -405,12 +416,11 @@ def promote_next(*, program_id: int, campaign_id: int, now=None) -> Application 
     candidate_application = (
         Application.objects.filter(program_id=program_id, campaign_id=campaign_id, answer=NO_ANSWER)
         .exclude(file_status=FileStatus.CANCELLED)
+        .filter(decision_kind=DecisionKind.COMPLEMENTARY_LIST)
         .annotate(
-            latest_kind=latest_validated_subquery("decision_type__kind"),
             latest_rank=latest_validated_subquery("rank"),
             has_pending=Exists(pending_favourable),
         )
-        .filter(latest_kind=DecisionKind.COMPLEMENTARY_LIST)
         .order_by("latest_rank", "pk")
         .first()
     )
@@ -443,11 +453,9 @@ def real_rank(application, decision: Decision) -> int | None:
         )
         .exclude(file_status=FileStatus.CANCELLED)
         .exclude(pk=application.pk)
-        .annotate(
-            latest_kind=latest_validated_subquery("decision_type__kind"),
-            latest_rank=latest_validated_subquery("rank"),
-        )
-        .filter(latest_kind=DecisionKind.COMPLEMENTARY_LIST, latest_rank__lt=decision.rank)
+        .filter(decision_kind=DecisionKind.COMPLEMENTARY_LIST)
+        .annotate(latest_rank=latest_validated_subquery("rank"))
+        .filter(latest_rank__lt=decision.rank)
         .count()
     )
     return ahead + 1
@@ -458,8 +466,7 @@ def auto_withdraw(now=None) -> int:
     now = now or timezone.now()
     expired = (
         Application.objects.filter(answer=NO_ANSWER, confirmation_deadline__lt=now)
-        .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
-        .filter(latest_kind=DecisionKind.FAVOURABLE)
+        .filter(decision_kind=DecisionKind.FAVOURABLE)
         .values_list("pk", flat=True)
     )
     count = 0
@@ -485,8 +492,7 @@ def remind_confirmation(now=None, days: int | None = None) -> int:
             confirmation_deadline__gt=now,
             confirmation_deadline__lte=now + timedelta(days=days),
         )
-        .annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
-        .filter(latest_kind=DecisionKind.FAVOURABLE)
+        .filter(decision_kind=DecisionKind.FAVOURABLE)
         .select_related("candidate", "program")
     )
     count = 0

@@ -4,10 +4,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
-from ecandidat.applications.enums import CandidateAnswer, FileStatus
+from ecandidat.applications.enums import NO_DECISION, CandidateAnswer, DecisionKind, FileStatus
 from ecandidat.catalog.enums import Treatment
-from ecandidat.decisions.enums import DecisionKind
-from ecandidat.decisions.services import latest_validated_subquery
 
 GROUPS = {
     "program": ("program_id", "program__label_fr", "program__capacity"),
@@ -29,17 +27,12 @@ def counts_by(applications, group: str) -> list[dict]:
         "pk", filter=Q(treatment=Treatment.DIRECT) & ~Q(file_status=FileStatus.CANCELLED)
     )
     for kind in DecisionKind.values:
-        annotations[f"kind_{kind}"] = Count("pk", filter=Q(latest_kind=kind))
-    annotations["validated"] = Count("pk", filter=Q(latest_kind__isnull=False))
+        annotations[f"kind_{kind}"] = Count("pk", filter=Q(decision_kind=kind))
+    annotations["validated"] = Count("pk", filter=~Q(decision_kind=NO_DECISION))
     annotations["confirmed"] = Count("pk", filter=Q(answer=CandidateAnswer.CONFIRMED))
     annotations["withdrawn"] = Count("pk", filter=Q(answer=CandidateAnswer.WITHDRAWN))
     fields = [key, label] + ([capacity] if capacity else [])
-    rows = list(
-        applications.annotate(latest_kind=latest_validated_subquery("decision_type__kind"))
-        .values(*fields)
-        .annotate(**annotations)
-        .order_by(label)
-    )
+    rows = list(applications.values(*fields).annotate(**annotations).order_by(label))
     for row in rows:
         row["label"] = row[label]
         row["capacity"] = row.get(capacity) if capacity else None
@@ -72,14 +65,12 @@ def submitted_per_day(applications) -> list[tuple]:
 
 def funnel(applications) -> list[tuple[str, int, int]]:
     """Created → confirmed, each step with its count and its share of the created (percent)."""
-    counts = applications.annotate(
-        latest_kind=latest_validated_subquery("decision_type__kind")
-    ).aggregate(
+    counts = applications.aggregate(
         created=Count("pk"),
         submitted=Count("pk", filter=~Q(submitted_at=None)),
         complete=Count("pk", filter=Q(file_status=FileStatus.COMPLETE)),
-        decided=Count("pk", filter=Q(latest_kind__isnull=False)),
-        favourable=Count("pk", filter=Q(latest_kind=DecisionKind.FAVOURABLE)),
+        decided=Count("pk", filter=~Q(decision_kind=NO_DECISION)),
+        favourable=Count("pk", filter=Q(decision_kind=DecisionKind.FAVOURABLE)),
         confirmed=Count("pk", filter=Q(answer=CandidateAnswer.CONFIRMED)),
     )
     labels = {

@@ -12,6 +12,7 @@ from ecandidat.accounts.enums import TokenPurpose
 from ecandidat.accounts.models import AccountToken, IssuedDossierNumber, User
 from ecandidat.audit.models import AuditEvent
 from ecandidat.notifications.models import OutboxEmail
+from ecandidat.notifications.services import enqueue_delivery
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,4 +162,5 @@ def test_purge_deletes_expired_never_activated_accounts_and_keeps_their_numbers(
 def test_no_email_leaves_before_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         register()
-    assert len(callbacks) == 1 and len(mail.outbox) == 0
+    deliveries = [c for c in callbacks if getattr(c, "func", None) is enqueue_delivery]
+    assert len(deliveries) == 1 and len(mail.outbox) == 0

@@ -15,10 +15,17 @@ from ecandidat.applications import workflow
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Application
 from ecandidat.audit.models import AuditEvent
-from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
+from ecandidat.catalog.models import (
+    InstitutionSettings,
+    Program,
+    document_types_in_service,
+)
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import DecisionKind
-from ecandidat.decisions.models import DecisionReason
+from ecandidat.decisions.models import (
+    decision_types_in_service,
+    reasons_in_service,
+)
 from ecandidat.exports import downloads
 from ecandidat.exports import services as export_services
 from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
@@ -28,7 +35,6 @@ from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from ecandidat.review import dashboard as counts
 from ecandidat.review import services
-from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
 from ecandidat.www.responses import XLSX, attachment
@@ -106,13 +112,18 @@ def application_list(request):
             "filters": filterset.form,
             "values": filterset.applied(),
             "sort": listing.sort,
-            "tags": Tag.objects.visible_to(request.user),
-            "waiting_count": _visible(request.user).filter(file_status=FileStatus.WAITING).count(),
+            "tags": filterset.visible_tags,
+            "waiting_count": lists.capped_count(
+                filterset.chosen_campaign(_visible(request.user)).filter(
+                    file_status=FileStatus.WAITING
+                )
+            ),
+            "count_cap": lists.COUNT_CAP,
             "bulk_actions": jobs.BULK_ACTIONS,
             "can_change": request.user.has_perm(CHANGE),
-            "document_types": DocumentType.objects.filter(in_service=True),
-            "decision_types": decisions.DecisionType.objects.filter(in_service=True),
-            "reasons": DecisionReason.objects.filter(in_service=True),
+            "document_types": document_types_in_service(),
+            "decision_types": decision_types_in_service(),
+            "reasons": reasons_in_service(),
         },
     )
 

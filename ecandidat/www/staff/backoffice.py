@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -266,11 +266,9 @@ def _resource(key: str, user, action: str) -> Resource:
 
 @staff_required
 def dashboard(request):
-    cards = [
-        (resource, resource.visible(request.user).count())
-        for resource in RESOURCES.values()
-        if request.user.has_perm(resource.perm("view"))
-    ]
+    shown = [r for r in RESOURCES.values() if request.user.has_perm(r.perm("view"))]
+    counts = _counts({r.key: r.visible(request.user) for r in shown})
+    cards = [(resource, counts[resource.key]) for resource in shown]
     active = Campaign.objects.active().first()
     roles = RoleAssignment.objects.filter(user=request.user).select_related("centre", "commission")
     return render(
@@ -283,6 +281,23 @@ def dashboard(request):
             "work": _work_in_scope(request.user),
         },
     )
+
+
+def _counts(querysets: dict[str, QuerySet]) -> dict[str, int]:
+    """The row count of each queryset, in one query (a UNION ALL of one grouped count per
+    queryset; an empty table yields no row, hence the zeros)."""
+    counts = dict.fromkeys(querysets, 0)
+    parts = [
+        queryset.order_by()
+        .annotate(key=Value(key, output_field=CharField()))
+        .values("key")
+        .annotate(n=Count("pk"))
+        .values_list("key", "n")
+        for key, queryset in querysets.items()
+    ]
+    if parts:
+        counts.update(parts[0].union(*parts[1:], all=True))
+    return counts
 
 
 def _work_in_scope(user) -> dict | None:

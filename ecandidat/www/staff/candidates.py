@@ -3,7 +3,6 @@ for them, erase an account (GDPR)."""
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,8 @@ from ecandidat.www.access import staff_permission_required
 from ecandidat.www.dossier_sections import SINGLE_SECTIONS
 from ecandidat.www.public.forms import validate_person_name
 
+from .lists import CappedPaginator
+
 VIEW = "dossier.view_candidate_dossier"
 EDIT = "dossier.change_candidate_dossier"
 
@@ -31,7 +32,7 @@ def search(request):
     text = request.GET.get("q", "").strip()[:100]
     results = None
     if len(text) >= 2:
-        results = Paginator(
+        results = CappedPaginator(
             candidates_visible_to_staff(request.user)
             .filter(
                 Q(username__iexact=text)

@@ -6,7 +6,6 @@ placeholder (see notifications.link_secrets): no staff screen ever shows a live 
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +15,8 @@ from ecandidat.notifications import services as notifications
 from ecandidat.notifications.enums import OutboxStatus
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.www.access import staff_permission_required
+
+from .lists import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -35,7 +36,7 @@ def outbox(request):
     recipient = _text(request, "to")
     if recipient:
         emails = emails.filter(recipient__icontains=recipient)
-    page = Paginator(emails, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(emails, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "staff/outbox.html",
@@ -75,5 +76,5 @@ def audit_log(request):
         events = events.filter(target_type=filters["target_type"])
     if filters["target_id"]:
         events = events.filter(target_id=filters["target_id"])
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/audit_log.html", {"page": page, **filters})
