@@ -27,6 +27,7 @@ from ecandidat.audit.services import record
 
 from .ine import normalize_ine
 from .models import LocalStudy, PersonalInformation
+from .services import forget_summaries
 
 COLUMNS = [
     "student_number",
@@ -111,6 +112,7 @@ def import_local_studies(text: str) -> ImportReport:
     # The file replaces the waiting rows of the students it mentions, as it does for accounts.
     _pending({s.student_number for s in pending} - {""}, {s.ine for s in pending} - {""}).delete()
     LocalStudy.objects.bulk_create([s for rows_ in studies.values() for s in rows_] + pending)
+    forget_summaries(studies)  # bulk_create sends no signal
     for user_id, user_rows in studies.items():
         record(
             codes.DOSSIER_LOCAL_STUDIES_IMPORTED,
@@ -138,6 +140,7 @@ def claim_pending(user, *, student_number: str, ine: str) -> int:
     if not (numbers or ines):
         return 0
     claimed = _pending(numbers, ines).update(user=user)
+    forget_summaries([user.pk])  # update() sends no signal
     if claimed:
         record(codes.DOSSIER_LOCAL_STUDIES_IMPORTED, target=user, data={"rows": claimed})
     return claimed

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ecandidat.accounts.models import User
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.common.cache import cached, forget
 from ecandidat.common.errors import DomainError
 
 from .models import (
@@ -181,6 +182,27 @@ def _count(model):
 
 
 REQUIRED_SECTIONS = ("personal", "address", "baccalaureate")
+
+
+def summary_key(user_id: int) -> str:
+    return f"dossier-summary:{user_id}"
+
+
+def cached_dossier_summary(user: User) -> dict:
+    """``dossier_summary`` from the cache: the sidebar of every candidate page reads it.
+    Any change to one of the candidate's dossier rows forgets it (signals, see apps.py;
+    the bulk paths of local_studies call ``forget_summaries``). Rules that depend on it
+    (may this candidate apply?) read ``dossier_summary`` itself."""
+    return cached(summary_key(user.pk), lambda: dossier_summary(user))
+
+
+def forget_summaries(user_ids) -> None:
+    """Now, and again once the transaction commits (a request may have cached the old
+    summary in between)."""
+    keys = [summary_key(user_id) for user_id in user_ids if user_id]
+    if keys:
+        forget(*keys)
+        transaction.on_commit(lambda: forget(*keys))
 
 
 def dossier_summary(user: User) -> dict:

@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from ecandidat.common.i18n import french_active
-from ecandidat.dossier.services import dossier_summary
+from ecandidat.dossier.services import cached_dossier_summary
 from ecandidat.www.staff.backoffice import staff_menu
 
 _VOWELS = tuple("AEIOUYÉÈÊÂÎÔÛaeiouyéèêâîôû")
@@ -23,12 +23,13 @@ def site(request):
 
 
 def dossier(request):
-    """The dossier's completion, for the sidebar and the home menu (one query)."""
+    """The dossier's completion, for the sidebar and the home menu (a cache hit, or one
+    query)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_candidate:
         return {}
 
-    return {"dossier_status": dossier_summary(user)}
+    return {"dossier_status": cached_dossier_summary(user)}
 
 
 def staff(request):
