@@ -4,7 +4,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ecandidat.audit.models import AuditEvent
+from ecandidat.dossier.models import Address
 from ecandidat.notifications.models import OutboxEmail
+from tests.applications.conftest import complete_dossier
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -147,9 +149,6 @@ def test_public_pages_query_count(client):
 
 
 def test_the_sidebar_summary_follows_every_change_of_the_dossier(client, candidate, referentials):
-    from ecandidat.dossier.models import Address
-    from tests.applications.conftest import complete_dossier
-
     url = reverse("candidate:home")
     assert client.get(url).context["dossier_status"]["address"] is False
     complete_dossier(candidate)
