@@ -84,7 +84,7 @@ def test_application_exports_in_the_request(client, hostile_application, program
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text), delimiter=";"))[1][1] == "'" + value
     response = client.get(reverse("staff:applications_export", args=["xlsx"]) + COLUMNS)
-    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert as_read_from_xlsx(rows[1][1]) == as_read_from_xlsx("'" + value)
 
 

@@ -1,0 +1,234 @@
+"""The rows of an application export, streamed in constant memory.
+
+One query reads the applications as ``values()`` (plain dicts, no model instance), with the
+one-to-one and foreign-key paths the chosen columns name joined in; on PostgreSQL it runs on
+a server-side cursor, so rows arrive ``CHUNK_SIZE`` at a time. For each chunk, the to-many
+data the columns need (tags, documents, answers, notes, the latest decision, studies…) is
+read in one query per relation, whatever the number of rows: the number of queries of an
+export grows with the number of chunks, never with the number of rows.
+
+Cells are the columns' raw values: the writers (``exports.writers``) neutralise them.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+
+from django.db.models import Count
+from django.utils import translation
+
+from ecandidat.applications.models import Answer, Application, ApplicationDocument
+from ecandidat.decisions.models import Decision
+from ecandidat.dossier.models import Internship, LocalStudy, NonLocalStudy, WorkExperience
+from ecandidat.review.models import Note, Tag
+
+from .columns import Column
+
+CHUNK_SIZE = 2000
+_ALWAYS = ("id", "candidate_id")
+
+
+def _by(rows: Iterable[dict], key: str, *, strip: bool = True) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop(key) if strip else row[key]].append(row)
+    return grouped
+
+
+def _ids(chunk: list[dict], key: str = "id") -> set[int]:
+    return {row[key] for row in chunk}
+
+
+def _tags(chunk):
+    labels: dict[int, list[str]] = defaultdict(list)
+    links = Tag.applications.through.objects.filter(application_id__in=_ids(chunk))
+    for application_id, label in links.order_by("tag__label", "tag_id").values_list(
+        "application_id", "tag__label"
+    ):
+        labels[application_id].append(label)
+    for row in chunk:
+        row["tags"] = labels.get(row["id"], ())
+
+
+def _documents(chunk):
+    documents = _by(
+        ApplicationDocument.objects.filter(application_id__in=_ids(chunk))
+        .order_by("application_id", "document_type__order", "document_type__label_fr", "pk")
+        .values("application_id", "status", "document_type__label_fr", "document_type__label_en"),
+        "application_id",
+    )
+    for row in chunk:
+        row["documents"] = documents.get(row["id"], ())
+
+
+def _answers(chunk):
+    answers = _by(
+        Answer.objects.filter(application_id__in=_ids(chunk))
+        .order_by("application_id", "question__order", "question__label_fr", "pk")
+        .values(
+            "application_id",
+            "question__label_fr",
+            "question__label_en",
+            "not_concerned",
+            "yes_no",
+            "text",
+        ),
+        "application_id",
+    )
+    for row in chunk:
+        row["answers"] = answers.get(row["id"], ())
+
+
+def _notes(chunk):
+    notes: dict[int, list[str]] = defaultdict(list)
+    for application_id, text in (
+        Note.objects.filter(application_id__in=_ids(chunk))
+        .order_by("-created_at", "-pk")
+        .values_list("application_id", "text")
+    ):
+        notes[application_id].append(text)
+    for row in chunk:
+        row["notes"] = notes.get(row["id"], ())
+
+
+def _latest_decision(chunk):
+    """The latest entered decision of each application (newest first, as the list shows)."""
+    latest: dict[int, dict] = {}
+    for decision in (
+        Decision.objects.filter(application_id__in=_ids(chunk))
+        .order_by("application_id", "-entered_at", "-pk")
+        .values(
+            "application_id",
+            "decision_type__label_fr",
+            "decision_type__label_en",
+            "validated_at",
+            "rank",
+            "reason__label_fr",
+            "reason__label_en",
+        )
+    ):
+        latest.setdefault(decision["application_id"], decision)
+    for row in chunk:
+        row["decision"] = latest.get(row["id"])
+
+
+def _local_studies(chunk):
+    studies = _by(
+        LocalStudy.objects.filter(user_id__in=_ids(chunk, "candidate_id"))
+        .order_by("user_id", "-academic_year", "program_code", "pk")
+        .values("user_id", "academic_year", "program_label"),
+        "user_id",
+    )
+    for row in chunk:
+        row["local_studies"] = studies.get(row["candidate_id"], ())
+
+
+def _non_local_studies(chunk):
+    studies = _by(
+        NonLocalStudy.objects.filter(user_id__in=_ids(chunk, "candidate_id"))
+        .order_by("user_id", "-year", "pk")
+        .values("user_id", "year", "description", "establishment"),
+        "user_id",
+    )
+    for row in chunk:
+        row["non_local_studies"] = studies.get(row["candidate_id"], ())
+
+
+def _counter(model, key: str):
+    def fetch(chunk):
+        counts = dict(
+            model.objects.filter(user_id__in=_ids(chunk, "candidate_id"))
+            .order_by()
+            .values("user_id")
+            .annotate(n=Count("pk"))
+            .values_list("user_id", "n")
+        )
+        for row in chunk:
+            row[key] = counts.get(row["candidate_id"], 0)
+
+    return fetch
+
+
+# What ``Column.bulk`` may name: each adds its key to every row of a chunk.
+BULK: dict[str, Callable[[list[dict]], None]] = {
+    "tags": _tags,
+    "documents": _documents,
+    "answers": _answers,
+    "notes": _notes,
+    "decision": _latest_decision,
+    "local_studies": _local_studies,
+    "non_local_studies": _non_local_studies,
+    "internships": _counter(Internship, "internships"),
+    "work_experiences": _counter(WorkExperience, "work_experiences"),
+}
+
+
+class _Plan:
+    """What rows of the given columns need: the row's fields and the bulk fetches."""
+
+    def __init__(self, columns: Sequence[Column]):
+        fields = dict.fromkeys(_ALWAYS)
+        bulk: dict[str, None] = {}
+        for column in columns:
+            fields.update(dict.fromkeys(column.fields))
+            bulk.update(dict.fromkeys(column.bulk))
+        self.fields = list(fields)
+        self.fetches = [BULK[name] for name in bulk]
+        self.cells = [column.cell for column in columns]
+        # Cells are built in the language of the export's start (the request's or the
+        # job owner's), whenever the consumer of the stream asks for the next chunk.
+        self.language = translation.get_language()
+
+    def render(self, chunk: list[dict]) -> list[list]:
+        for fetch in self.fetches:
+            fetch(chunk)
+        cells = self.cells
+        with translation.override(self.language):
+            return [[cell(row) for cell in cells] for row in chunk]
+
+
+def _batched(iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _stream(plan: _Plan, chunks: Iterable[list[dict]]) -> Iterator[list]:
+    for chunk in chunks:
+        yield from plan.render(chunk)
+
+
+def export_rows(
+    applications, columns: Sequence[Column], *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[list]:
+    """The cells of ``columns`` for each application of the queryset, in primary-key order,
+    read on a server-side cursor ``chunk_size`` rows at a time."""
+    plan = _Plan(columns)
+    values = (
+        applications.prefetch_related(None)
+        .order_by("pk")
+        .values(*plan.fields)
+        .iterator(chunk_size=chunk_size)
+    )
+    return _stream(plan, _batched(values, chunk_size))
+
+
+def export_rows_of(
+    application_ids: Iterable[int],
+    columns: Sequence[Column],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[list]:
+    """The same for a list of application ids (a background job's selection): one query
+    per chunk of ids, so no query carries more than ``chunk_size`` parameters (SQLite takes
+    at most 32,766). ``progress`` is told how many rows each chunk brought."""
+    plan = _Plan(columns)
+
+    def chunks():
+        for ids in _batched(sorted(application_ids), chunk_size):
+            yield list(Application.objects.filter(pk__in=ids).order_by("pk").values(*plan.fields))
+            if progress is not None:
+                progress(len(ids))
+
+    return _stream(plan, chunks())
