@@ -4,16 +4,19 @@ the registration API keeps it as typed."""
 import csv
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications.models import Application
 from ecandidat.dossier.models import Address, PersonalInformation
 from ecandidat.exports import registration
-from ecandidat.exports.writers import neutralise
+from ecandidat.exports.writers import neutralise, neutralise_row
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from tests.decisions.test_decisions import decision_types, received  # noqa: F401
@@ -52,6 +55,12 @@ def test_neutralise_quotes_formulas_once(value):
 )
 def test_neutralise_leaves_plain_values(value, cell):
     assert neutralise(value) == cell
+
+
+def test_neutralise_row_is_neutralise_on_each_cell():
+    row = [*HOSTILE, "LEBRUN", "", "+33235146000", "+33 2 35", None, 4, -2, 1.5, True]
+    row += [gettext_lazy("Yes"), date(2000, 5, 17), SafeString("=1")]
+    assert neutralise_row(row) == [neutralise(value) for value in row]
 
 
 @pytest.fixture
