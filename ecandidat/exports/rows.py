@@ -10,6 +10,7 @@ export grows with the number of chunks, never with the number of rows.
 Cells are the columns' raw values: the writers (``exports.writers``) neutralise them.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
@@ -36,9 +37,11 @@ def _by(rows: Iterable[dict], key: str, *, strip: bool = True) -> dict[int, list
 
 
 class AnyOf(Expression):
-    """``column IN (the values)`` for a chunk of ids, as ``= ANY(%s)`` with one array
-    parameter on PostgreSQL: Django's ``__in`` prepares every value on its own, which costs
-    more than the query itself for chunks of thousands of ids."""
+    """``column IN (the values)`` with the values as one parameter: an array on PostgreSQL
+    (``= ANY(%s)``), a JSON list on SQLite (``json_each``, which has no limit where SQLite
+    takes at most 32,766 parameters). Django's ``__in`` binds and prepares every value on
+    its own, which costs more than the query itself for thousands of ids, and cannot take
+    a background job's 100,000."""
 
     output_field = BooleanField()
     conditional = True
@@ -63,6 +66,12 @@ class AnyOf(Expression):
     def as_postgresql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
         return f"{sql} = ANY(%s)", (*params, self.values)
+
+    def as_sqlite(self, compiler, connection):
+        sql, params = compiler.compile(self.column)
+        # ``sql`` is the compiled column; the values travel as a parameter.
+        subquery = f"{sql} IN (SELECT value FROM json_each(%s))"  # noqa: S608
+        return subquery, (*params, json.dumps(self.values))
 
 
 def _of(column: str, chunk: list[dict], key: str = "id") -> AnyOf:
@@ -224,16 +233,16 @@ def _batched(iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _stream(plan: _Plan, chunks: Iterable[list[dict]]) -> Iterator[list]:
-    for chunk in chunks:
-        yield from plan.render(chunk)
-
-
 def export_rows(
-    applications, columns: Sequence[Column], *, chunk_size: int = CHUNK_SIZE
+    applications,
+    columns: Sequence[Column],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[list]:
     """The cells of ``columns`` for each application of the queryset, in primary-key order,
-    read on a server-side cursor ``chunk_size`` rows at a time."""
+    read on a server-side cursor ``chunk_size`` rows at a time. ``progress`` is told how
+    many rows each chunk brought, once they are consumed."""
     plan = _Plan(columns)
     values = (
         applications.prefetch_related(None)
@@ -241,27 +250,16 @@ def export_rows(
         .values(*plan.fields)
         .iterator(chunk_size=chunk_size)
     )
-    return _stream(plan, _batched(values, chunk_size))
 
-
-def export_rows_of(
-    application_ids: Iterable[int],
-    columns: Sequence[Column],
-    *,
-    chunk_size: int = CHUNK_SIZE,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[list]:
-    """The same for a list of application ids (a background job's selection): one query
-    per chunk of ids, so no query carries more than ``chunk_size`` parameters (SQLite takes
-    at most 32,766). ``progress`` is told how many rows each chunk brought."""
-    plan = _Plan(columns)
-
-    def chunks():
-        for ids in _batched(sorted(application_ids), chunk_size):
-            yield list(
-                Application.objects.filter(AnyOf("pk", ids)).order_by("pk").values(*plan.fields)
-            )
+    def stream():
+        for chunk in _batched(values, chunk_size):
+            yield from plan.render(chunk)
             if progress is not None:
-                progress(len(ids))
+                progress(len(chunk))
 
-    return _stream(plan, chunks())
+    return stream()
+
+
+def export_rows_of(application_ids: Iterable[int], columns: Sequence[Column], **options):
+    """The same for a list of application ids (a background job's selection)."""
+    return export_rows(Application.objects.filter(AnyOf("pk", application_ids)), columns, **options)
