@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import CharField, DateTimeField, F, Func, Prefetch, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,9 +64,9 @@ class Column:
     ``value`` reads an ``Application`` prepared by ``with_column_data`` (the list page: 50
     model instances). The exports read no model instance: ``fields`` are the ``values()``
     paths the column needs from the application's row (joined in the one streamed query),
-    ``bulk`` the to-many data fetched once per chunk of rows (see ``exports.rows``), and
-    ``cell`` turns that row into the same value as ``value`` (tests/exports compare them
-    column by column)."""
+    ``annotations`` what the database computes for it, ``bulk`` the to-many data fetched
+    once per chunk of rows (see ``exports.rows``), and ``cell`` turns that row into the same
+    value as ``value`` (tests/exports compare them column by column)."""
 
     key: str
     label: Any
@@ -74,6 +75,9 @@ class Column:
     fields: tuple[str, ...] = ()
     cell: Callable[[dict], Any] | None = None
     bulk: tuple[str, ...] = ()
+    # Values computed by the database (a label in the export's language, a date formatted in
+    # its time zone): ``annotations(sql)`` gives {name: expression} for an ``SqlContext``.
+    annotations: Callable[["SqlContext"], dict] | None = None
 
     @property
     def related(self) -> tuple[tuple[str, ...], tuple]:
@@ -81,16 +85,35 @@ class Column:
         return RELATED.get(self.key, RELATED.get(self.key.split("_")[0], ((), ())))
 
 
+@dataclass(frozen=True)
+class SqlContext:
+    """What the database's part of an export depends on: its language, the database, and
+    the time zone dates are shown in."""
+
+    french: bool
+    vendor: str
+    zone: str
+
+    @classmethod
+    def current(cls, vendor: str) -> "SqlContext":
+        return cls(french_active(), vendor, timezone.get_current_timezone_name())
+
+    def label(self, path: str):
+        """``localized(path_fr, path_en)`` computed by the database."""
+        if self.french:
+            return F(f"{path}_fr")
+        return Coalesce(NullIf(F(f"{path}_en"), Value("")), F(f"{path}_fr"))
+
+
 # Rendering many rows: the active language and time zone sit in thread-local storage that
-# costs microseconds per read (asgiref's Local), and a cell reads them several times per row.
-# ``rendering()`` reads them once per chunk of rows: the export's cells ask ``_french()``,
-# ``_text()`` and ``_moment_text()``, which fall back on the ordinary calls outside it.
+# costs microseconds per read (asgiref's Local), and a cell would read them for each value.
+# ``rendering()`` reads them once per chunk of rows for ``_text()`` and ``_moment_text()``,
+# which fall back on the ordinary calls outside it.
 _RENDERING: ContextVar["_Rendering | None"] = ContextVar("export_rendering", default=None)
 
 
 class _Rendering:
     def __init__(self):
-        self.french = french_active()
         self.zone = timezone.get_current_timezone()
         self.texts: dict[int, str] = {}
 
@@ -103,11 +126,6 @@ def rendering() -> Iterator[None]:
         yield
     finally:
         _RENDERING.reset(token)
-
-
-def _french() -> bool:
-    context = _RENDERING.get()
-    return french_active() if context is None else context.french
 
 
 def _text(label) -> str:
@@ -126,9 +144,9 @@ def _text(label) -> str:
 
 
 def _moment_text(moment) -> str:
-    """``_local(moment)``, with the time zone read once per ``rendering()``."""
-    if not moment:
-        return ""
+    """``_local(moment)``: text already (formatted by PostgreSQL), or formatted here."""
+    if moment is None or moment.__class__ is str:
+        return moment or ""
     context = _RENDERING.get()
     if context is None:
         return _local(moment)
@@ -138,9 +156,15 @@ def _moment_text(moment) -> str:
 _YES, _NO, _NOT_CONCERNED = _("Yes"), _("No"), _("Not concerned")
 
 
-def _both(fr, en) -> str:
-    """``localized(fr, en)`` in the rendering's language."""
-    return fr if _french() else (en or fr)
+def _local_minute(expression, sql: SqlContext):
+    """``_local()`` of a date and time, computed by PostgreSQL (``to_char`` of the moment in
+    the export's time zone, the same text): parsing millions of timestamps into Python
+    objects only to format them again is most of what such columns cost. Elsewhere the
+    moment itself, formatted by ``_moment_text``."""
+    if sql.vendor != "postgresql":
+        return expression
+    local = Func(Value(sql.zone), expression, function="timezone", output_field=DateTimeField())
+    return Func(local, Value("YYYY-MM-DD HH24:MI"), function="to_char", output_field=CharField())
 
 
 # The exports' row paths.
@@ -150,6 +174,11 @@ _A = "candidate__address__"
 _B = "candidate__baccalaureate__"
 
 
+def _alias(path: str) -> str:
+    """The name of a value the database computes for ``path`` (no ``__``: not a lookup)."""
+    return "export_" + path.replace("__", "_")
+
+
 def _field(path: str, **kwargs) -> dict:
     """A column showing one value of the row as it is."""
     return {"fields": (path,), "cell": itemgetter(path), **kwargs}
@@ -157,22 +186,20 @@ def _field(path: str, **kwargs) -> dict:
 
 def _localized(path: str) -> dict:
     """A label stored in both languages (``…_fr``, ``…_en``), shown in the active one; empty
-    when the related row is missing (a LEFT JOIN's NULL)."""
-    fr, en = f"{path}_fr", f"{path}_en"
-
-    def cell(row):
-        return "" if row[fr] is None else _both(row[fr], row[en])
-
-    return {"fields": (fr, en), "cell": cell}
+    when the related row is missing (a LEFT JOIN's NULL, which the writers write empty)."""
+    alias = _alias(path)
+    return {"annotations": lambda sql: {alias: sql.label(path)}, "cell": itemgetter(alias)}
 
 
 def _moment(*paths: str) -> dict:
     """A date and time in the institution's time zone: the first of ``paths`` that is set."""
+    alias = _alias("_or_".join(paths)) + "_local"
 
-    def cell(row):
-        return _moment_text(next((row[p] for p in paths if row[p]), None))
+    def annotations(sql):
+        moment = F(paths[0]) if len(paths) == 1 else Coalesce(*(F(p) for p in paths))
+        return {alias: _local_minute(moment, sql)}
 
-    return {"fields": paths, "cell": cell}
+    return {"annotations": annotations, "cell": lambda row: _moment_text(row[alias])}
 
 
 def _display(model, name: str, path: str | None = None) -> dict:
@@ -583,8 +610,7 @@ COLUMNS = [
             f"{d.document_type.label}: {d.get_status_display()}" for d in a.documents.all()
         ),
         cell=lambda row: "; ".join(
-            f"{_both(d['document_type__label_fr'], d['document_type__label_en'])}: "
-            f"{_text(_DOCUMENT_STATUSES.get(d['status'], d['status']))}"
+            f"{d['label']}: {_text(_DOCUMENT_STATUSES.get(d['status'], d['status']))}"
             for d in row["documents"]
         ),
         bulk=("documents",),
@@ -593,10 +619,7 @@ COLUMNS = [
         "answers",
         _("Answers to the questions"),
         lambda a: "; ".join(f"{x.question.label}: {_answer(x)}" for x in a.answers.all()),
-        cell=lambda row: "; ".join(
-            f"{_both(x['question__label_fr'], x['question__label_en'])}: {_row_answer(x)}"
-            for x in row["answers"]
-        ),
+        cell=lambda row: "; ".join(f"{x['label']}: {_row_answer(x)}" for x in row["answers"]),
         bulk=("answers",),
     ),
     Column(
@@ -625,7 +648,7 @@ COLUMNS = [
         "decision",
         _("decision"),
         lambda a: _latest(a).decision_type.label if _latest(a) else "",
-        **_latest_cell(lambda d: _both(d["decision_type__label_fr"], d["decision_type__label_en"])),
+        **_latest_cell(itemgetter("type_label")),
     ),
     Column(
         "decision_validated",
@@ -643,13 +666,7 @@ COLUMNS = [
         "decision_reason",
         _("decision reason"),
         lambda a: str(_latest(a).reason) if _latest(a) and _latest(a).reason_id else "",
-        **_latest_cell(
-            lambda d: (
-                ""
-                if d["reason__label_fr"] is None
-                else _both(d["reason__label_fr"], d["reason__label_en"])
-            )
-        ),
+        **_latest_cell(lambda d: d["reason_label"] or ""),
     ),
     Column(
         "answer",

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
+from django.db import connections
 from django.db.models import BooleanField, Count, Expression, F
 from django.utils import translation
 
@@ -23,7 +24,7 @@ from ecandidat.decisions.models import Decision
 from ecandidat.dossier.models import Internship, LocalStudy, NonLocalStudy, WorkExperience
 from ecandidat.review.models import Note, Tag
 
-from .columns import Column, rendering
+from .columns import Column, SqlContext, rendering
 
 CHUNK_SIZE = 2000
 _ALWAYS = ("id", "candidate_id")
@@ -79,7 +80,7 @@ def _of(column: str, chunk: list[dict], key: str = "id") -> AnyOf:
     return AnyOf(column, {row[key] for row in chunk})
 
 
-def _tags(chunk):
+def _tags(chunk, sql: SqlContext):
     labels: dict[int, list[str]] = defaultdict(list)
     links = Tag.applications.through.objects.filter(_of("application_id", chunk))
     for application_id, label in links.order_by("tag__label", "tag_id").values_list(
@@ -90,28 +91,23 @@ def _tags(chunk):
         row["tags"] = labels.get(row["id"], ())
 
 
-def _documents(chunk):
+def _documents(chunk, sql: SqlContext):
     documents = _by(
         ApplicationDocument.objects.filter(_of("application_id", chunk))
         .order_by("application_id", "document_type__order", "document_type__label_fr", "pk")
-        .values("application_id", "status", "document_type__label_fr", "document_type__label_en"),
+        .values("application_id", "status", label=sql.label("document_type__label")),
         "application_id",
     )
     for row in chunk:
         row["documents"] = documents.get(row["id"], ())
 
 
-def _answers(chunk):
+def _answers(chunk, sql: SqlContext):
     answers = _by(
         Answer.objects.filter(_of("application_id", chunk))
         .order_by("application_id", "question__order", "question__label_fr", "pk")
         .values(
-            "application_id",
-            "question__label_fr",
-            "question__label_en",
-            "not_concerned",
-            "yes_no",
-            "text",
+            "application_id", "not_concerned", "yes_no", "text", label=sql.label("question__label")
         ),
         "application_id",
     )
@@ -119,7 +115,7 @@ def _answers(chunk):
         row["answers"] = answers.get(row["id"], ())
 
 
-def _notes(chunk):
+def _notes(chunk, sql: SqlContext):
     notes: dict[int, list[str]] = defaultdict(list)
     for application_id, text in (
         Note.objects.filter(_of("application_id", chunk))
@@ -131,7 +127,7 @@ def _notes(chunk):
         row["notes"] = notes.get(row["id"], ())
 
 
-def _latest_decision(chunk):
+def _latest_decision(chunk, sql: SqlContext):
     """The latest entered decision of each application (newest first, as the list shows)."""
     latest: dict[int, dict] = {}
     for decision in (
@@ -139,12 +135,10 @@ def _latest_decision(chunk):
         .order_by("application_id", "-entered_at", "-pk")
         .values(
             "application_id",
-            "decision_type__label_fr",
-            "decision_type__label_en",
             "validated_at",
             "rank",
-            "reason__label_fr",
-            "reason__label_en",
+            type_label=sql.label("decision_type__label"),
+            reason_label=sql.label("reason__label"),
         )
     ):
         latest.setdefault(decision["application_id"], decision)
@@ -152,7 +146,7 @@ def _latest_decision(chunk):
         row["decision"] = latest.get(row["id"])
 
 
-def _local_studies(chunk):
+def _local_studies(chunk, sql: SqlContext):
     studies = _by(
         LocalStudy.objects.filter(_of("user_id", chunk, "candidate_id"))
         .order_by("user_id", "-academic_year", "program_code", "pk")
@@ -163,7 +157,7 @@ def _local_studies(chunk):
         row["local_studies"] = studies.get(row["candidate_id"], ())
 
 
-def _non_local_studies(chunk):
+def _non_local_studies(chunk, sql: SqlContext):
     studies = _by(
         NonLocalStudy.objects.filter(_of("user_id", chunk, "candidate_id"))
         .order_by("user_id", "-year", "pk")
@@ -175,7 +169,7 @@ def _non_local_studies(chunk):
 
 
 def _counter(model, key: str):
-    def fetch(chunk):
+    def fetch(chunk, sql: SqlContext):
         counts = dict(
             model.objects.filter(_of("user_id", chunk, "candidate_id"))
             .order_by()
@@ -190,7 +184,7 @@ def _counter(model, key: str):
 
 
 # What ``Column.bulk`` may name: each adds its key to every row of a chunk.
-BULK: dict[str, Callable[[list[dict]], None]] = {
+BULK: dict[str, Callable[[list[dict], SqlContext], None]] = {
     "tags": _tags,
     "documents": _documents,
     "answers": _answers,
@@ -204,24 +198,36 @@ BULK: dict[str, Callable[[list[dict]], None]] = {
 
 
 class _Plan:
-    """What rows of the given columns need: the row's fields and the bulk fetches."""
+    """What rows of the given columns need: the row's fields and computed values, and the
+    bulk fetches. Made in the language and time zone of the export's start (the request's
+    or the job owner's), used whenever the stream's consumer asks for the next chunk."""
 
-    def __init__(self, columns: Sequence[Column]):
+    def __init__(self, columns: Sequence[Column], vendor: str):
+        self.sql = SqlContext.current(vendor)
         fields = dict.fromkeys(_ALWAYS)
+        annotations: dict = {}
         bulk: dict[str, None] = {}
         for column in columns:
             fields.update(dict.fromkeys(column.fields))
+            if column.annotations is not None:
+                annotations.update(column.annotations(self.sql))
             bulk.update(dict.fromkeys(column.bulk))
         self.fields = list(fields)
+        self.annotations = annotations
         self.fetches = [BULK[name] for name in bulk]
         self.cells = [column.cell for column in columns]
-        # Cells are built in the language of the export's start (the request's or the
-        # job owner's), whenever the consumer of the stream asks for the next chunk.
         self.language = translation.get_language()
+
+    def values(self, applications):
+        return (
+            applications.prefetch_related(None)
+            .order_by("pk")
+            .values(*self.fields, **self.annotations)
+        )
 
     def render(self, chunk: list[dict]) -> list[list]:
         for fetch in self.fetches:
-            fetch(chunk)
+            fetch(chunk, self.sql)
         cells = self.cells
         with translation.override(self.language), rendering():
             return [[cell(row) for cell in cells] for row in chunk]
@@ -243,13 +249,8 @@ def export_rows(
     """The cells of ``columns`` for each application of the queryset, in primary-key order,
     read on a server-side cursor ``chunk_size`` rows at a time. ``progress`` is told how
     many rows each chunk brought, once they are consumed."""
-    plan = _Plan(columns)
-    values = (
-        applications.prefetch_related(None)
-        .order_by("pk")
-        .values(*plan.fields)
-        .iterator(chunk_size=chunk_size)
-    )
+    plan = _Plan(columns, connections[applications.db].vendor)
+    values = plan.values(applications).iterator(chunk_size=chunk_size)
 
     def stream():
         for chunk in _batched(values, chunk_size):
