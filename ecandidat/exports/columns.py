@@ -243,7 +243,7 @@ def _latest_cell(getter):
     """A value of the latest entered decision (``rows.latest_decision``), empty without one."""
 
     def cell(row):
-        decision = row["decision"]
+        decision = row["decision"]  # (application, validated at, rank, type, reason)
         return "" if decision is None else getter(decision)
 
     return {"cell": cell, "bulk": ("decision",)}
@@ -251,7 +251,7 @@ def _latest_cell(getter):
 
 def _count_documents(status: str) -> dict:
     return {
-        "cell": lambda row: sum(1 for d in row["documents"] if d["status"] == status),
+        "cell": lambda row: sum(1 for d in row["documents"] if d[1] == status),
         "bulk": ("documents",),
     }
 
@@ -259,12 +259,13 @@ def _count_documents(status: str) -> dict:
 _DOCUMENT_STATUSES = dict(ApplicationDocument._meta.get_field("status").flatchoices)
 
 
-def _row_answer(answer: dict) -> str:
-    if answer["not_concerned"]:
+def _row_answer(answer: tuple) -> str:
+    _application, not_concerned, yes_no, text, _label = answer
+    if not_concerned:
         return _text(_NOT_CONCERNED)
-    if answer["yes_no"] is not None:
-        return _text(_YES if answer["yes_no"] else _NO)
-    return answer["text"]
+    if yes_no is not None:
+        return _text(_YES if yes_no else _NO)
+    return text
 
 
 COLUMNS = [
@@ -520,7 +521,7 @@ COLUMNS = [
             (f"{s.academic_year} {s.program_label}" for s in a.candidate.local_studies.all()), ""
         ),
         cell=lambda row: next(
-            (f"{s['academic_year']} {s['program_label']}" for s in row["local_studies"]), ""
+            (f"{year} {label}" for _candidate, year, label in row["local_studies"]), ""
         ),
         bulk=("local_studies",),
     ),
@@ -543,8 +544,8 @@ COLUMNS = [
         ),
         cell=lambda row: next(
             (
-                f"{s['year']} {s['description']} ({s['establishment']})"
-                for s in row["non_local_studies"]
+                f"{year} {description} ({establishment})"
+                for _candidate, year, description, establishment in row["non_local_studies"]
             ),
             "",
         ),
@@ -610,8 +611,8 @@ COLUMNS = [
             f"{d.document_type.label}: {d.get_status_display()}" for d in a.documents.all()
         ),
         cell=lambda row: "; ".join(
-            f"{d['label']}: {_text(_DOCUMENT_STATUSES.get(d['status'], d['status']))}"
-            for d in row["documents"]
+            f"{label}: {_text(_DOCUMENT_STATUSES.get(status, status))}"
+            for _application, status, label in row["documents"]
         ),
         bulk=("documents",),
     ),
@@ -619,7 +620,7 @@ COLUMNS = [
         "answers",
         _("Answers to the questions"),
         lambda a: "; ".join(f"{x.question.label}: {_answer(x)}" for x in a.answers.all()),
-        cell=lambda row: "; ".join(f"{x['label']}: {_row_answer(x)}" for x in row["answers"]),
+        cell=lambda row: "; ".join(f"{x[4]}: {_row_answer(x)}" for x in row["answers"]),
         bulk=("answers",),
     ),
     Column(
@@ -648,25 +649,25 @@ COLUMNS = [
         "decision",
         _("decision"),
         lambda a: _latest(a).decision_type.label if _latest(a) else "",
-        **_latest_cell(itemgetter("type_label")),
+        **_latest_cell(itemgetter(3)),
     ),
     Column(
         "decision_validated",
         _("decision validated"),
         lambda a: "" if _latest(a) is None else _("Yes") if _latest(a).validated_at else _("No"),
-        **_latest_cell(lambda d: _text(_YES if d["validated_at"] else _NO)),
+        **_latest_cell(lambda d: _text(_YES if d[1] else _NO)),
     ),
     Column(
         "decision_rank",
         _("rank"),
         lambda a: (_latest(a).rank or "") if _latest(a) else "",
-        **_latest_cell(lambda d: d["rank"] or ""),
+        **_latest_cell(lambda d: d[2] or ""),
     ),
     Column(
         "decision_reason",
         _("decision reason"),
         lambda a: str(_latest(a).reason) if _latest(a) and _latest(a).reason_id else "",
-        **_latest_cell(lambda d: d["reason_label"] or ""),
+        **_latest_cell(lambda d: d[4] or ""),
     ),
     Column(
         "answer",

@@ -30,13 +30,6 @@ CHUNK_SIZE = 2000
 _ALWAYS = ("id", "candidate_id")
 
 
-def _by(rows: Iterable[dict], key: str, *, strip: bool = True) -> dict[int, list]:
-    grouped: dict[int, list] = defaultdict(list)
-    for row in rows:
-        grouped[row.pop(key) if strip else row[key]].append(row)
-    return grouped
-
-
 class AnyOf(Expression):
     """``column IN (the values)`` with the values as one parameter: an array on PostgreSQL
     (``= ANY(%s)``), a JSON list on SQLite (``json_each``, which has no limit where SQLite
@@ -80,42 +73,55 @@ def _of(column: str, chunk: list[dict], key: str = "id") -> AnyOf:
     return AnyOf(column, {row[key] for row in chunk})
 
 
+def _grouped(rows: Iterable[tuple]) -> dict:
+    """Rows (tuples) by their first value, in their order. Tuples, not dicts: a chunk brings
+    tens of thousands of related rows, and building a dict for each costs more than the
+    query."""
+    grouped: dict = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    return grouped
+
+
+def _attach(chunk: list[dict], key: str, values: dict, by: str = "id", default=()) -> None:
+    for row in chunk:
+        row[key] = values.get(row[by], default)
+
+
 def _tags(chunk, sql: SqlContext):
+    """Labels, sorted."""
     labels: dict[int, list[str]] = defaultdict(list)
-    links = Tag.applications.through.objects.filter(_of("application_id", chunk))
-    for application_id, label in links.order_by("tag__label", "tag_id").values_list(
-        "application_id", "tag__label"
+    for application_id, label in (
+        Tag.applications.through.objects.filter(_of("application_id", chunk))
+        .order_by("tag__label", "tag_id")
+        .values_list("application_id", "tag__label")
     ):
         labels[application_id].append(label)
-    for row in chunk:
-        row["tags"] = labels.get(row["id"], ())
+    _attach(chunk, "tags", labels)
 
 
 def _documents(chunk, sql: SqlContext):
-    documents = _by(
-        ApplicationDocument.objects.filter(_of("application_id", chunk))
-        .order_by("application_id", "document_type__order", "document_type__label_fr", "pk")
-        .values("application_id", "status", label=sql.label("document_type__label")),
-        "application_id",
+    """(application, status, label) in the documents' order."""
+    documents = ApplicationDocument.objects.filter(_of("application_id", chunk)).order_by(
+        "application_id", "document_type__order", "document_type__label_fr", "pk"
     )
-    for row in chunk:
-        row["documents"] = documents.get(row["id"], ())
+    rows = documents.values_list("application_id", "status", sql.label("document_type__label"))
+    _attach(chunk, "documents", _grouped(rows))
 
 
 def _answers(chunk, sql: SqlContext):
-    answers = _by(
-        Answer.objects.filter(_of("application_id", chunk))
-        .order_by("application_id", "question__order", "question__label_fr", "pk")
-        .values(
-            "application_id", "not_concerned", "yes_no", "text", label=sql.label("question__label")
-        ),
-        "application_id",
+    """(application, not concerned, yes/no, text, label) in the questions' order."""
+    answers = Answer.objects.filter(_of("application_id", chunk)).order_by(
+        "application_id", "question__order", "question__label_fr", "pk"
     )
-    for row in chunk:
-        row["answers"] = answers.get(row["id"], ())
+    rows = answers.values_list(
+        "application_id", "not_concerned", "yes_no", "text", sql.label("question__label")
+    )
+    _attach(chunk, "answers", _grouped(rows))
 
 
 def _notes(chunk, sql: SqlContext):
+    """Texts, newest first."""
     notes: dict[int, list[str]] = defaultdict(list)
     for application_id, text in (
         Note.objects.filter(_of("application_id", chunk))
@@ -123,49 +129,44 @@ def _notes(chunk, sql: SqlContext):
         .values_list("application_id", "text")
     ):
         notes[application_id].append(text)
-    for row in chunk:
-        row["notes"] = notes.get(row["id"], ())
+    _attach(chunk, "notes", notes)
 
 
 def _latest_decision(chunk, sql: SqlContext):
-    """The latest entered decision of each application (newest first, as the list shows)."""
-    latest: dict[int, dict] = {}
+    """The latest entered decision of each application (newest first, as the list shows):
+    (application, validated at, rank, type label, reason label)."""
+    latest: dict[int, tuple] = {}
     for decision in (
         Decision.objects.filter(_of("application_id", chunk))
         .order_by("application_id", "-entered_at", "-pk")
-        .values(
+        .values_list(
             "application_id",
             "validated_at",
             "rank",
-            type_label=sql.label("decision_type__label"),
-            reason_label=sql.label("reason__label"),
+            sql.label("decision_type__label"),
+            sql.label("reason__label"),
         )
     ):
-        latest.setdefault(decision["application_id"], decision)
-    for row in chunk:
-        row["decision"] = latest.get(row["id"])
+        latest.setdefault(decision[0], decision)
+    _attach(chunk, "decision", latest, default=None)
 
 
 def _local_studies(chunk, sql: SqlContext):
-    studies = _by(
-        LocalStudy.objects.filter(_of("user_id", chunk, "candidate_id"))
-        .order_by("user_id", "-academic_year", "program_code", "pk")
-        .values("user_id", "academic_year", "program_label"),
-        "user_id",
+    """(candidate, academic year, program label), latest first."""
+    studies = LocalStudy.objects.filter(_of("user_id", chunk, "candidate_id")).order_by(
+        "user_id", "-academic_year", "program_code", "pk"
     )
-    for row in chunk:
-        row["local_studies"] = studies.get(row["candidate_id"], ())
+    rows = studies.values_list("user_id", "academic_year", "program_label")
+    _attach(chunk, "local_studies", _grouped(rows), by="candidate_id")
 
 
 def _non_local_studies(chunk, sql: SqlContext):
-    studies = _by(
-        NonLocalStudy.objects.filter(_of("user_id", chunk, "candidate_id"))
-        .order_by("user_id", "-year", "pk")
-        .values("user_id", "year", "description", "establishment"),
-        "user_id",
+    """(candidate, year, description, establishment), latest first."""
+    studies = NonLocalStudy.objects.filter(_of("user_id", chunk, "candidate_id")).order_by(
+        "user_id", "-year", "pk"
     )
-    for row in chunk:
-        row["non_local_studies"] = studies.get(row["candidate_id"], ())
+    rows = studies.values_list("user_id", "year", "description", "establishment")
+    _attach(chunk, "non_local_studies", _grouped(rows), by="candidate_id")
 
 
 def _counter(model, key: str):
@@ -177,8 +178,7 @@ def _counter(model, key: str):
             .annotate(n=Count("pk"))
             .values_list("user_id", "n")
         )
-        for row in chunk:
-            row[key] = counts.get(row["candidate_id"], 0)
+        _attach(chunk, key, counts, by="candidate_id", default=0)
 
     return fetch
 
