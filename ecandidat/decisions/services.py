@@ -29,7 +29,7 @@ from ecandidat.notifications.services import send_email
 
 from . import workflow
 from .enums import DecisionKind, DecisionOrigin
-from .models import Decision, DecisionReason, DecisionType
+from .models import Decision, DecisionReason, DecisionType, decision_types_in_service
 from .workflow import DecisionAction, OfferAction
 
 __all__ = ["Decision", "DecisionReason", "DecisionType"]
@@ -79,6 +79,17 @@ def default_type(kind: str) -> DecisionType:
             _("No decision type of this kind is in service: the central office must add one.")
         )
     return found
+
+
+def type_choices_for(application) -> list[DecisionType]:
+    """``types_for`` from the cached list of types in service (the application page offers
+    them on every view), in the same order."""
+    centre_id = application.program.centre_id
+    rank = {kind: i for i, kind in enumerate(DecisionKind.values)}
+    return sorted(
+        (t for t in decision_types_in_service() if t.centre_id in (None, centre_id)),
+        key=lambda t: (rank[t.kind], t.label_fr),
+    )
 
 
 def types_for(application):

@@ -155,3 +155,23 @@ def test_the_sidebar_summary_follows_every_change_of_the_dossier(client, candida
     assert client.get(url).context["dossier_status"]["address"] is True
     Address.objects.filter(user=candidate).get().delete()
     assert client.get(url).context["dossier_status"]["address"] is False
+
+
+@pytest.mark.parametrize(
+    "url_name", ["candidate:dossier_personal", "candidate:dossier_baccalaureate"]
+)
+def test_edit_forms_take_their_reference_lists_from_the_cache(
+    client, candidate, referentials, url_name
+):
+    """Countries, nationalities and departments (~850 options) are not read per request."""
+    url = reverse(url_name) + "?edit"
+    _queries(client, url)  # lists built and cached
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    read = " ".join(query["sql"] for query in ctx.captured_queries)
+    assert 'FROM "referentials_country"' not in read
+    assert 'FROM "referentials_department"' not in read
+    page = response.content.decode()
+    assert page.count("<option") > 400
+    assert '<option value="FR" selected>' in page  # the default country chosen
