@@ -9,7 +9,17 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -47,6 +57,20 @@ def latest_validated(application) -> Decision | None:
         .select_related("decision_type", "reason")
         .order_by("-validated_at", "-id")
         .first()
+    )
+
+
+def with_validated_decisions(applications):
+    """``applications`` with their validated decisions, newest first, read in one query for
+    the lot (``validated_decisions``; the first is the one that counts)."""
+    return applications.prefetch_related(
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.validated()
+            .select_related("decision_type", "reason")
+            .order_by("-validated_at", "-id"),
+            to_attr="validated_decisions",
+        )
     )
 
 
