@@ -90,6 +90,9 @@ SSO_REFUSED = "sso.refused"
 SSO_SIGNED_IN = "sso.signed_in"
 SSO_SINGLE_LOGOUT = "sso.single_logout"
 
+# The portal's mode (sitemode: normal, maintenance, read-only).
+SITE_MODE_CHANGED = "site.mode_changed"
+
 # Answers to an offer (review.enums.CandidateAnswer): application.confirmed / .withdrawn.
 APPLICATION_CONFIRMED = "application.confirmed"
 APPLICATION_WITHDRAWN = "application.withdrawn"

@@ -483,5 +483,7 @@ def staff_menu(user):
         entries.append((reverse("staff:registrations"), _("Registration export")))
     if user.has_perm("core.change_periodicjob"):
         entries.append((reverse("staff:jobs"), _("Periodic jobs")))
+    if user.has_perm("sitemode.change_sitemode"):
+        entries.append((reverse("staff:site_mode"), _("Site mode")))
     entries.append((reverse("staff:two_factor_setup"), _("Two-factor authentication")))
     return entries
