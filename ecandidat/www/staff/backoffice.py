@@ -42,7 +42,7 @@ from ecandidat.directory import lookup as directory
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_required
 
-from . import forms, lists
+from . import forms, lists, registrations
 from .lists import Column
 
 PAGE_SIZE = 25
@@ -400,6 +400,8 @@ def resource_edit(request, key, pk=None):
         if form.is_valid():
             obj = services.save_form(form, user=request.user)
             messages.success(request, _("Saved."))
+            if key == "decision-types":
+                registrations.warn_without_code(request, obj)
             return redirect("staff:resource_edit", key=key, pk=obj.pk)
     if not can_edit:
         for bound in form.fields.values():
