@@ -266,6 +266,7 @@ class Finding:
     problems: tuple[str, ...]
     value: str = ""
     written: str = ""
+    detail: str = ""  # the program, for a wish
 
     @property
     def field(self):
@@ -285,6 +286,7 @@ class Finding:
             "messages": self.messages,
             "value": self.value,
             "written": self.written,
+            "detail": self.detail,
         }
 
 
@@ -313,24 +315,29 @@ class CleanCandidate:
     findings: list[Finding]
 
 
-def _finding(candidate: CandidateData, column: str, problems, value, written) -> Finding:
-    return Finding(
-        candidate.dossier_number, candidate.name, column, tuple(problems), str(value), written
-    )
-
-
 def clean(candidate: CandidateData, *, for_csv: bool) -> CleanCandidate:
     """The candidate's values for the student information system (``for_csv``: for the
     files, else for the JSON) and the report of what changed."""
     findings = []
 
-    def value(raw, column, report_as=None):
+    def value(raw, column, report_as=None, *, extra=(), detail=""):
         text, problems = sis_value(raw, column)
         if for_csv:
             text, more = csv_value(text, column)
             problems += more
+        problems = [*extra, *problems]
         if problems:
-            findings.append(_finding(candidate, report_as or column, problems, raw or "", text))
+            findings.append(
+                Finding(
+                    candidate.dossier_number,
+                    candidate.name,
+                    report_as or column,
+                    tuple(problems),
+                    "" if raw is None else str(raw),
+                    text,
+                    detail,
+                )
+            )
         return text
 
     identity = {key: value(candidate.values.get(key), key) for key in IDENTITY_KEYS}
@@ -338,24 +345,25 @@ def clean(candidate: CandidateData, *, for_csv: bool) -> CleanCandidate:
     number = identity["numero_candidat"]
     wishes = []
     for index, wish in enumerate(candidate.wishes, start=1):
+        # The single-file format has five wish groups: a sixth goes in the candidature
+        # file only (eCandidat drops it from the inscription file without a word).
+        extra = ("extra_wish",) if index > MAX_WISHES else ()
         wishes.append(
             {
                 "numero_candidat": number,
                 "origine_admission": ORIGIN,
                 "voie_admission": "",
                 "annee_concours": "",
-                "code_voeu": value(wish.code, "code_voeu", f"code_voeu{index}"),
-                "code_periode": value(wish.period, "code_periode", f"code_periode{index}"),
+                "code_voeu": value(
+                    wish.code, "code_voeu", f"code_voeu{index}", extra=extra, detail=wish.label
+                ),
+                "code_periode": value(
+                    wish.period, "code_periode", f"code_periode{index}", detail=wish.label
+                ),
                 "code_formation_psup": "",
                 "code_sise": "",
                 "code_etablissement_affectation": "",
             }
-        )
-    for index, wish in enumerate(candidate.wishes[MAX_WISHES:], start=MAX_WISHES + 1):
-        findings.append(
-            _finding(
-                candidate, f"code_voeu{index}", ["extra_wish"], wish.label or wish.code, wish.code
-            )
         )
     return CleanCandidate(identity, wishes, findings)
 

@@ -160,7 +160,7 @@ class SelectedCandidate:
                 self.user.full_name,
                 "code_voeu",
                 ("no_pegase_code",),
-                value=a.program.label,
+                detail=a.program.label,
             )
             for a in self.held_back
         ]

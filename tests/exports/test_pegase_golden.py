@@ -225,7 +225,7 @@ def test_a_sixth_wish_is_reported_and_only_in_the_candidature_file():
     assert inscription[1].split(";")[-2] == "W5"
     (finding,) = built.findings
     assert finding.column == "code_voeu6" and finding.problems == ("extra_wish",)
-    assert finding.value == "Program 6"
+    assert (finding.value, finding.written, finding.detail) == ("W6", "W6", "Program 6")
 
 
 def test_a_row_that_would_break_is_refused_never_written():
