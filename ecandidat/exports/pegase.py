@@ -270,7 +270,9 @@ class Finding:
 
     @property
     def field(self):
-        return FIELD_LABELS.get(self.column.rstrip("0123456789"), self.column)
+        # A wish's column carries its number (code_voeu6); prenom2 is a column of its own.
+        label = FIELD_LABELS.get(self.column) or FIELD_LABELS.get(self.column.rstrip("0123456789"))
+        return label or self.column
 
     @property
     def messages(self) -> list[str]:

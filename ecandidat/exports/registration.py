@@ -237,15 +237,17 @@ def select(queryset, *, everything: bool = False, today: date | None = None) -> 
         for program in Program.objects.filter(pk__in=counts).select_related("centre")
     ]
     selection.programs_without_code.sort(key=lambda p: (-p["count"], p["program"].label_fr))
-    exportable = registrations.exclude(program__sis_code="")
-    if campaign.pegase_period_id is None:
-        exportable = exportable.none()
+    # Exported, then no longer a registration (a program that lost its code after the
+    # export is held back above, not withdrawn).
     selection.withdrawn_after_export = list(
         queryset.filter(campaign=campaign, registration_exported_at__isnull=False)
-        .exclude(pk__in=exportable.values("pk"))
+        .exclude(pk__in=registrations.values("pk"))
         .select_related("candidate", "program")
         .order_by("registration_exported_at", "pk")
     )
+    exportable = registrations.exclude(program__sis_code="")
+    if campaign.pegase_period_id is None:
+        exportable = exportable.none()
     if not everything:
         due = exportable.filter(
             Q(registration_exported_at__isnull=True) | Q(registration_exported_at__date=today)

@@ -228,6 +228,20 @@ def test_a_sixth_wish_is_reported_and_only_in_the_candidature_file():
     assert (finding.value, finding.written, finding.detail) == ("W6", "W6", "Program 6")
 
 
+def test_each_report_line_names_the_field_as_the_candidate_knows_it():
+    lines = {
+        column: str(pegase.Finding("X", "x", column, ("missing",)).field)
+        for column in ("prenom", "prenom2", "code_voeu6", "adresse_ligne3_voie", "other")
+    }
+    assert lines == {
+        "prenom": "First name",
+        "prenom2": "Other first name",
+        "code_voeu6": "Pégase code of the program",
+        "adresse_ligne3_voie": "Address",
+        "other": "other",
+    }
+
+
 def test_a_row_that_would_break_is_refused_never_written():
     with pytest.raises(ValueError, match="columns"):
         pegase.csv_bytes(["a", "b"], [["x;y", "z"]])

@@ -309,10 +309,14 @@ def test_a_candidate_without_address_is_held_back_and_listed(client, confirmed, 
 
 def test_without_a_pegase_period_nothing_is_exported(client, confirmed, campaign):
     _application, manager = confirmed
-    Campaign.objects.filter(pk=campaign.pk).update(pegase_period=None)
     client.force_login(manager)
+    download(client)
+    Campaign.objects.filter(pk=campaign.pk).update(pegase_period=None)
     page = client.get(reverse(PAGE))
-    assert page.context["selection"].candidates == []
+    selection = page.context["selection"]
+    assert selection.candidates == []
+    # What was exported is still a registration: nothing to cancel in Pégase.
+    assert selection.withdrawn_after_export == []
     assert "has no Pégase period" in page.content.decode()
 
 
@@ -328,6 +332,7 @@ def test_what_cannot_go_as_typed_is_in_the_report_and_the_row_keeps_its_columns(
     assert report["nom_usuel"].problems == ("too_long",) and report["nom_usuel"].written == (
         "X" * 100
     )
+    assert str(report["nom_usuel"].field) == "Married name"
     files = download(client)
     for content in files.values():
         lines = content.decode().split("\n")
