@@ -14,6 +14,7 @@ _CATALOG = [
     "program",
     "documenttype",
     "question",
+    "pegaseperiod",
 ]
 
 
