@@ -8,7 +8,8 @@ from .models import OutboxEmail
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    """Administrators see every email, filter the failed ones and send them again."""
+    """Administrators see every email, filter the failed ones and send them again. No one
+    deletes one: an email that must not leave is cancelled from the staff outbox (audited)."""
 
     list_display = ["created_at", "template", "recipient", "status", "attempts", "sent_at"]
     list_filter = ["status", "template", "language"]
@@ -21,6 +22,9 @@ class OutboxEmailAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.action(description=_("Send the selected emails again"))
