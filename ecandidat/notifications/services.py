@@ -1,6 +1,5 @@
 import logging
 import time
-from dataclasses import asdict
 from datetime import timedelta
 from functools import partial
 
@@ -161,9 +160,7 @@ def drain(*, seconds: float | None = None) -> delivery.Outcome:
         if len(batch.emails) == size and isinstance(backend, DatabaseBackend):
             enqueue_delivery()
         outcome = delivery.send(batch, deadline=deadline)
-        for name in ("claimed", "sent", "retrying", "failed", "released"):
-            setattr(total, name, getattr(total, name) + getattr(outcome, name))
-        total.errors += outcome.errors[:1]
+        total.add(outcome)
         if outcome.stopped:
             total.stopped = outcome.stopped
             break
@@ -286,10 +283,10 @@ def cancel(outbox_id: int, *, actor) -> bool:
 # them.
 @task()
 def deliver_outbox() -> dict:
-    return asdict(drain())
+    return drain().summary()
 
 
 @task()
 def deliver_email(outbox_id: int) -> dict:
     """The per-email task of earlier versions: rows still queued under it send the outbox."""
-    return asdict(drain())
+    return drain().summary()

@@ -130,7 +130,7 @@ class SinkProcess:
             [sys.executable, "-m", "tests.notifications.smtp_sink", str(self.port), str(self.log)],
             cwd=Path(__file__).resolve().parents[2],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         wait_until(accepts_connections(self.port), process=self.process, what="the SMTP sink")
         return self

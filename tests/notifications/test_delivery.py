@@ -23,7 +23,7 @@ from ecandidat.notifications.models import OutboxEmail
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
 from tests.directory.slapd import free_port
 
-from .conftest import make_emails
+from .helpers import make_emails
 from .smtp_sink import use_smtp
 
 pytestmark = pytest.mark.django_db
@@ -284,6 +284,7 @@ def test_other_backends_get_django_messages_with_the_message_id():
         ("É" * 120, "x" * 1200 + "\nfin é\n", "<p>" + "é" * 800 + "</p>"),
         ("Fenêtre", "Windows\r\nline ends\rand old Mac ones\n", "<b>ok</b>\r\n"),
         ("Trailing spaces", "spaces at the end   \n\ttab\n", ""),
+        ("Résultats 😀 " * 12, "Emoji 😀\n", "<p>😀</p>"),
     ],
 )
 def test_the_fast_encoding_reads_as_django_s(settings, subject, text, html):
@@ -309,6 +310,8 @@ def test_the_fast_encoding_reads_as_django_s(settings, subject, text, html):
         assert str(ours[header]).strip() == str(theirs[header]).strip(), header
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
     assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
     ours_parts, theirs_parts = list(ours.walk()), list(theirs.walk())
     assert [p.get_content_type() for p in ours_parts] == [
         p.get_content_type() for p in theirs_parts
