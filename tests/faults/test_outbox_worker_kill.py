@@ -140,7 +140,7 @@ def test_killing_a_mail_worker_three_times_during_5000_sends(settings, tmp_path)
                 if not unsent:
                     break
             elapsed = time.monotonic() - started
-            assert elapsed < 110, (
+            assert elapsed < 150, (
                 f"{received} of {TOTAL} received after {elapsed:.0f} s, kills at {kills}\n"
                 + workers[0].logs()
             )
