@@ -29,9 +29,8 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected emails again"))
     def send_again(self, request, queryset):
-        for email in queryset:
-            services.requeue(email.pk, actor=request.user)
-        count = queryset.count()
+        # An email delivered, or being sent right now, is left as it is.
+        count = sum(services.requeue(email.pk, actor=request.user) for email in queryset)
         self.message_user(
             request,
             ngettext("%(n)d email queued again.", "%(n)d emails queued again.", count)
