@@ -67,6 +67,7 @@ DOCUMENT_UPLOADED = "document.uploaded"
 
 DOSSIER_LOCAL_STUDIES_IMPORTED = "dossier.local_studies.imported"
 
+EMAIL_CANCELLED = "email.cancelled"
 EMAIL_QUEUED = "email.queued"
 EMAIL_REQUEUED = "email.requeued"
 
