@@ -391,7 +391,13 @@ def load_catalog(rng, now) -> list[Program]:
         "confirmation_days": 8,
         "complementary_confirmation_days": 5,
     }
-    programs = []
+    existing = {
+        p.code: p
+        for p in Program.objects.filter(code__startswith=CODE_PREFIX).select_related(
+            "training_type"
+        )
+    }
+    programs, missing = [], []
     for centre_code, label, site, kinds, disciplines in CENTRES:
         email = f"scolarite.{centre_code.lower()}@volume.example.org"
         centre, _ = Centre.objects.get_or_create(
@@ -414,26 +420,29 @@ def load_catalog(rng, now) -> list[Program]:
                     code = f"{CODE_PREFIX}{centre_code}-{variant}-{number:02d}"
                     name_fr, name_en = TYPE_LABELS[kind]
                     low, high = CAPACITY[kind]
-                    program, _ = Program.objects.get_or_create(
-                        code=code,
-                        defaults={
-                            "label_fr": f"{name_fr} {discipline}"
+                    capacity = rng.randint(low, high)
+                    program = existing.get(code)
+                    if program is None:
+                        program = Program(
+                            code=code,
+                            label_fr=f"{name_fr} {discipline}"
                             + (f" — {variant_fr}" if variant_fr else ""),
-                            "label_en": f"{name_en} {discipline}"
+                            label_en=f"{name_en} {discipline}"
                             + (f" — {variant_en}" if variant_en else ""),
-                            "centre": centre,
-                            "training_type": types[kind],
-                            "commission": commission,
-                            "keywords": discipline.lower(),
-                            "capacity": rng.randint(low, high),
+                            centre=centre,
+                            training_type=types[kind],
+                            commission=commission,
+                            keywords=discipline.lower(),
+                            capacity=capacity,
                             # Direct access: university diplomas and a few second years.
-                            "treatment": Treatment.DIRECT
+                            treatment=Treatment.DIRECT
                             if kind == "DU" or (variant == "L2" and number % 5 == 0)
                             else Treatment.CONTROLLED,
                             **milestones,
-                        },
-                    )
+                        )
+                        missing.append(program)
                     programs.append(program)
+    Program.objects.bulk_create(missing)
     masters = [p for p in programs if p.training_type_id == types["MAS"].pk]
     for order, (label_fr, label_en, common, conditional, masters_only) in enumerate(DOCUMENT_TYPES):
         document_type = DocumentType.objects.filter(label_fr=label_fr).order_by("pk").first()
