@@ -14,9 +14,12 @@ from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import ecandidat.settings as project_settings
 from ecandidat.accounts.models import User
+from ecandidat.accounts.scope import scope_of
 from ecandidat.applications.enums import DecisionKind
 from ecandidat.demo import volume
 
@@ -26,8 +29,18 @@ pytestmark = [pytest.mark.benchmark, pytest.mark.postgres]
 
 
 def staff_client(login: str) -> Client:
+    """A signed-in staff member; the central office with its second factor verified, as
+    production requires (django-otp reads the device on every request)."""
+    user = User.objects.get(username=login)
     client = Client()
-    client.force_login(User.objects.get(username=login))
+    client.force_login(user)
+    if scope_of(user).is_global:
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="bench", defaults={"confirmed": True}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 
