@@ -12,8 +12,7 @@ Who plays whom comes from the personas file that ``generate_volume --personas`` 
 
 The server runs as in production (DEBUG off, HTTPS-only cookies): the client talks to
 gunicorn as the TLS proxy in front of it would, with ``X-Forwarded-Proto: https``, an Origin
-header for the CSRF check, and a cookie policy that sends the Secure cookies over the
-loopback connection.
+header for the CSRF check, and its Secure cookies sent over the loopback connection.
 """
 
 # The random choices pick what a simulated candidate does next; nothing secret.
@@ -25,7 +24,6 @@ import random
 import re
 import threading
 from html.parser import HTMLParser
-from http.cookiejar import DefaultCookiePolicy
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
@@ -134,18 +132,11 @@ def forms_of(html: str) -> list[dict]:
     return parser.forms
 
 
-class SecureOverLoopback(DefaultCookiePolicy):
-    # The Secure cookies travel between the proxy and gunicorn on 127.0.0.1 in clear.
-    def return_ok_secure(self, cookie, request):
-        return True
-
-
 class Candidate(HttpUser):
     abstract = True
     persona_kind = ""
 
     def on_start(self):
-        self.client.cookies.set_policy(SecureOverLoopback())
         self.client.headers.update(
             {"X-Forwarded-Proto": "https", "Origin": f"https://{self.host_name}"}
         )
@@ -157,16 +148,20 @@ class Candidate(HttpUser):
         return self.host.split("://", 1)[1].rstrip("/")
 
     def remember_token(self, response) -> None:
+        # The Secure cookies travel in clear between the proxy and gunicorn on 127.0.0.1:
+        # unmarked, the client sends them over http:// (requests copies the jar for each
+        # request, so a cookie policy on the session's jar would not be used).
+        for cookie in self.client.cookies:
+            cookie.secure = False
         found = TOKEN.search(response.text or "")
         if found:
             self.token = found.group(1)
 
     def get(self, url: str, name: str):
         with self.client.get(url, name=name, catch_response=True) as response:
+            self.remember_token(response)
             if response.status_code != 200:
                 response.failure(f"{response.status_code}")
-            else:
-                self.remember_token(response)
             return response
 
     def post(self, url: str, name: str, data: dict, files=None, ok=(302,)):
@@ -181,6 +176,7 @@ class Candidate(HttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as response:
+            self.remember_token(response)
             if response.status_code not in ok:
                 response.failure(f"{response.status_code}")
             return response
@@ -198,6 +194,8 @@ class Candidate(HttpUser):
             "login (POST)",
             {"username": self.persona["login"], "password": PERSONAS["password"]},
         )
+        # Where the login leads, and the form token of the new session (a login rotates it).
+        self.get("/candidate/", "candidate home")
 
     @property
     def application_url(self) -> str:

@@ -89,7 +89,9 @@ def ensure_locust() -> Path:
     return locust
 
 
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
+    # A worker's first request loads the URLs, templates and catalogues: seconds on a busy
+    # machine, so one slow answer is waited for rather than asked again.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -97,7 +99,7 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
         try:
             # As the TLS proxy in front would ask (production redirects plain HTTP).
             request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
-            with urllib.request.urlopen(request, timeout=5):
+            with urllib.request.urlopen(request, timeout=60):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
@@ -195,20 +197,6 @@ def main() -> None:
     def run(*command: str) -> None:
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True)
 
-    ensure_database(args.database_url)
-    locust = ensure_locust()
-    log("migrating, loading the reference data and the volume (kept between runs)")
-    run("migrate", "--noinput", "-v0")
-    run("import_referentials")
-    if not (VAR / "static" / "staticfiles.json").exists():
-        run("collectstatic", "--noinput", "-v0")
-    personas = VAR / "personas.json"
-    run(
-        "generate_volume",
-        *("--candidates", str(args.candidates), "--applications", str(args.applications)),
-        *("--personas", str(personas), "--allow-known-passwords"),
-    )
-
     redis = web = worker = None
     logs = (VAR / "servers.log").open("w")
     try:
@@ -226,6 +214,20 @@ def main() -> None:
             ],
             stdout=logs,
             stderr=subprocess.STDOUT,
+        )
+        # The management commands forget cached rows in it: Redis first.
+        ensure_database(args.database_url)
+        locust = ensure_locust()
+        log("migrating, loading the reference data and the volume (kept between runs)")
+        run("migrate", "--noinput", "-v0")
+        run("import_referentials")
+        if not (VAR / "static" / "staticfiles.json").exists():
+            run("collectstatic", "--noinput", "-v0")
+        personas = VAR / "personas.json"
+        run(
+            "generate_volume",
+            *("--candidates", str(args.candidates), "--applications", str(args.applications)),
+            *("--personas", str(personas), "--allow-known-passwords"),
         )
         web = subprocess.Popen(
             [
@@ -246,6 +248,10 @@ def main() -> None:
         )
         host = f"http://127.0.0.1:{web_port}"
         wait_for(f"{host}/", web)
+        # Each worker's first requests load templates and caches: not part of the figures.
+        for _ in range(args.workers * 4):
+            for path in ("/", "/programs/"):
+                wait_for(f"{host}{path}", web)
         log(f"gunicorn ({args.workers} workers, DEBUG off) on {host}, Redis on {redis_port}")
         report = [
             f"Load test of {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: gunicorn "
