@@ -276,6 +276,12 @@ def main() -> None:
                 timeout=args.duration + 120,
             )
             lines = table(mix, summary(prefix), args)
+            # Other work on the machine shows here (it shares the cores with the servers).
+            lines.append("")
+            lines.append(
+                "load average after the run (1, 5, 15 min): "
+                + ", ".join(f"{n:.1f}" for n in os.getloadavg())
+            )
             print("\n".join(lines), flush=True)
             report += [*lines, ""]
         (VAR / "results.md").write_text("\n".join(report))

@@ -57,6 +57,9 @@ class Table:
         lines = [
             f"{APPLICATIONS:,} applications, {CANDIDATES:,} candidates; Django test client, "
             f"{REPEAT} requests per page after a warm-up; ratio = p50 ÷ p50 of the trivial page",
+            # Other work on the machine weighs on the figures: say how much there was.
+            "load average at the end (1, 5, 15 min): "
+            + ", ".join(f"{n:.1f}" for n in os.getloadavg()),
             "",
             "| page | p50 ms | p95 ms | × trivial | queries | SQL ms | note |",
             "|---|---:|---:|---:|---:|---:|---|",
