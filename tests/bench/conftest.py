@@ -35,6 +35,7 @@ class Figure:
     sql_ms: float | None = None
     note: str = ""
     captured: list = field(default_factory=list, repr=False)  # the queries of one request
+    trivial: float | None = None  # p50 of the trivial page just before this one
 
     @property
     def p50(self) -> float:
@@ -53,10 +54,10 @@ class Table:
     explains: list[str] = field(default_factory=list)
 
     def markdown(self) -> list[str]:
-        base = self.trivial.p50 if self.trivial else None
         lines = [
             f"{APPLICATIONS:,} applications, {CANDIDATES:,} candidates; Django test client, "
-            f"{REPEAT} requests per page after a warm-up; ratio = p50 ÷ p50 of the trivial page",
+            f"{REPEAT} requests per page after a warm-up; ratio = p50 ÷ p50 of the trivial page "
+            "timed just before the page",
             # Other work on the machine weighs on the figures: say how much there was.
             "load average at the end (1, 5, 15 min): "
             + ", ".join(f"{n:.1f}" for n in os.getloadavg()),
@@ -65,7 +66,7 @@ class Table:
             "|---|---:|---:|---:|---:|---:|---|",
         ]
         for row in [self.trivial, *self.rows] if self.trivial else self.rows:
-            ratio = f"{row.p50 / base:.1f}" if base else ""
+            ratio = f"{row.p50 / row.trivial:.1f}" if row.trivial else ""
             lines.append(
                 f"| {row.label} | {row.p50 * 1000:.1f} | {row.p95 * 1000:.1f} | {ratio} | "
                 f"{'' if row.queries is None else row.queries} | "
@@ -77,9 +78,23 @@ class Table:
 TABLE = Table()
 
 
+def trivial_p50(repeat: int = 7) -> float:
+    client, url = Client(), reverse("public:home")
+    client.get(url)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(url)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
 def measure(client: Client, label: str, url: str, *, repeat: int = REPEAT, note="") -> Figure:
     """Time ``repeat`` GETs of ``url`` after one warm-up, then count the queries (and their
-    time) of one more: counting records every query, which would weigh on the timings."""
+    time) of one more: counting records every query, which would weigh on the timings. The
+    trivial page is timed again just before: on a shared machine the load changes during a
+    run, and each ratio compares two figures taken under the same load."""
+    local_trivial = trivial_p50()
     response = client.get(url)
     assert response.status_code == 200, (label, response.status_code)
     timings = []
@@ -97,12 +112,14 @@ def measure(client: Client, label: str, url: str, *, repeat: int = REPEAT, note=
         sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
         note=note,
         captured=captured.captured_queries,
+        trivial=local_trivial,
     )
 
 
 def record(figure: Figure, capsys) -> None:
     TABLE.rows.append(figure)
-    base = TABLE.trivial.p50 if TABLE.trivial else None
+    base = figure.trivial or (TABLE.trivial.p50 if TABLE.trivial else None)
+    figure.trivial = base
     with capsys.disabled():
         print(
             f"\n[benchmark] {figure.label}: p50 {figure.p50 * 1000:.1f} ms, p95 "
