@@ -155,8 +155,8 @@ def trivial(volume_data, db, settings):
 
 
 def pytest_terminal_summary(terminalreporter):
-    OUTPUT.mkdir(parents=True, exist_ok=True)
     if TABLE.explains:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
         (OUTPUT / "explain.txt").write_text("\n\n".join(TABLE.explains) + "\n")
     if not TABLE.rows:
         return
@@ -164,6 +164,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("benchmark: pages at volume")
     for line in lines:
         terminalreporter.write_line(line)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")
     (OUTPUT / "pages.md").write_text(f"Measured {stamp}\n\n" + "\n".join(lines) + "\n")
     terminalreporter.write_line(f"(written to {OUTPUT}/pages.md)")
