@@ -9,10 +9,11 @@ concerned"; decisions of every kind, entered or validated, some with an earlier 
 (preselection, complementary list then promotion); offers confirmed, withdrawn or awaiting
 an answer before their deadline; audit rows for each step.
 
-It is bulk-created (``bulk_create`` in batches, one transaction per thousand candidates), not
-run through the services: no email, no per-row signal, minutes rather than hours at 100,000
-applications. What the services maintain is brought in line afterwards the way a bulk import
-must (``refresh_decision_kind``, the caches). The random choices follow a seed, so two runs
+It is bulk-created (``bulk_create`` in batches, PostgreSQL's ``COPY`` for the largest tables,
+one transaction per thousand candidates), not run through the services: no email, no
+per-row signal, minutes rather than hours at 100,000 applications. What the services
+maintain is brought in line afterwards the way a bulk import must
+(``refresh_decision_kind``, ``ANALYZE``, the caches). The random choices follow a seed, so two runs
 with the same arguments build the same data.
 
 Everything generated is recognisable, so a second run neither doubles it nor touches
@@ -23,7 +24,9 @@ their rows first (``delete()``). Every account has the same known password: this
 and measurement databases only.
 
 Uploaded documents are rows (name, size, hash) pointing at two small files stored once
-(``documents/volume/``): the storage holds two files, not 350,000.
+(``documents/volume/``): the storage holds two files, not 190,000. Replacing or removing
+one of them through the site may delete the shared content: ``ensure_samples`` (every run)
+stores it again.
 """
 
 # Random choices shape generated data here; nothing secret comes from them.
