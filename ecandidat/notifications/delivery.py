@@ -41,6 +41,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ecandidat.sitemode.models import SiteMode
+
 from .attachments import build
 from .enums import OutboxStatus
 from .models import OutboxEmail
@@ -114,7 +116,12 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def claim(limit: int, *, now: datetime | None = None) -> Batch | None:
-    """Take up to ``limit`` due emails for this worker (see the module's docstring)."""
+    """Take up to ``limit`` due emails for this worker (see the module's docstring).
+    Nothing while the site is read-only: the emails wait, and the outbox sweep queues their
+    delivery once it is normal again."""
+    if SiteMode.from_database().pauses_jobs:
+        logger.info("site read-only: the outbox waits")
+        return None
     now = now or timezone.now()
     with transaction.atomic():
         rows = OutboxEmail.objects.claimable(now).order_by("pk").only(*_FIELDS)

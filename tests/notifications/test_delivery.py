@@ -21,6 +21,7 @@ from ecandidat.notifications import attachments, delivery, services
 from ecandidat.notifications.enums import OutboxStatus
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.notifications.registry import EMAIL_TEMPLATES
+from ecandidat.sitemode.services import set_mode
 from tests.directory.slapd import free_port
 
 from .helpers import make_emails
@@ -404,3 +405,14 @@ def test_the_sweep_command_reports_what_it_did():
         "0 email(s) given back by a stopped worker, 0 stuck delivery task(s), delivery queued."
     )
     assert len(mail.outbox) == 2
+
+
+def test_read_only_mode_holds_the_outbox_then_sends_each_email_once(smtp):
+    emails = make_emails(5)
+    set_mode(mode="read_only", actor=None)
+    outcome = services.drain()
+    assert outcome.claimed == 0 and smtp.message_ids == []
+    assert set(statuses(emails)) == {OutboxStatus.PENDING}
+    set_mode(mode="normal", actor=None)
+    services.drain()
+    assert sorted(smtp.message_ids) == sorted(e.message_id for e in emails)
