@@ -5,6 +5,7 @@ the emails (sent after commit). State changes use a conditional UPDATE on the cu
 status, so double clicks and concurrent requests make exactly one transition.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -46,10 +47,17 @@ from .models import (
     CandidateFile,
 )
 
+logger = logging.getLogger(__name__)
+
+
 # The catalogue's files (document templates, signatures), swept with the candidates' files.
-CATALOGUE_FILE_PREFIXES = tuple(
-    str(model._meta.get_field(field).upload_to).strip("/")
-    for model, field in ((DocumentType, "template"), (Commission, "signature"))
+def _folder(field) -> str:
+    return str(field.upload_to).strip("/")
+
+
+CATALOGUE_FILE_PREFIXES = (
+    _folder(DocumentType._meta.get_field("template")),
+    _folder(Commission._meta.get_field("signature")),
 )
 
 
@@ -554,9 +562,8 @@ def rescan_pending_files(limit: int = 500) -> dict[str, int]:
         return counts
     batch = pending.order_by(F("missing_since").asc(nulls_first=True), "uploaded_at", "pk")
     for candidate_file in batch[:limit]:
-        scanned = candidate_file.received if candidate_file.received else candidate_file.file
         try:
-            content = stored_files.read(scanned.storage, scanned.name)
+            content = _received_content(candidate_file)
         except stored_files.FileMissing:
             flag_missing(candidate_file)
             counts["missing"] += 1
@@ -576,6 +583,19 @@ def rescan_pending_files(limit: int = 500) -> dict[str, int]:
             counts["clean"] += 1
     counts["pending"] = pending.count()
     return counts
+
+
+def _received_content(candidate_file: CandidateFile) -> bytes:
+    """The bytes the candidate sent; the rewritten copy when they were lost (or never kept,
+    before they were), which is a weaker check, so it is logged."""
+    if candidate_file.received:
+        try:
+            return stored_files.read(candidate_file.received.storage, candidate_file.received.name)
+        except stored_files.FileMissing:
+            logger.error(
+                "file %s: received copy lost, the rewritten copy is scanned", candidate_file.pk
+            )
+    return stored_files.read(candidate_file.file.storage, candidate_file.file.name)
 
 
 def _mark_clean(file_id: int) -> None:

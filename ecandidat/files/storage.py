@@ -42,9 +42,9 @@ class FileMissing(DomainError):
 
     default_message = _("This file can no longer be found.")
 
-    def __init__(self, name: str = "", message=None):
+    def __init__(self, name: str | None = "", message=None):
         super().__init__(message)
-        self.name = name
+        self.name = name or ""
 
 
 def save(storage, name: str, content: bytes) -> str:
@@ -65,7 +65,7 @@ def save(storage, name: str, content: bytes) -> str:
         raise StorageUnavailable() from exc
 
 
-def delete_quietly(storage, name: str) -> bool:
+def delete_quietly(storage, name: str | None) -> bool:
     """Delete ``name``; a failure is logged and left to the orphan sweep, never raised (a
     file that cannot be deleted must not fail the action that no longer needs it)."""
     if not name:
@@ -78,7 +78,7 @@ def delete_quietly(storage, name: str) -> bool:
     return True
 
 
-def read(storage, name: str) -> bytes:
+def read(storage, name: str | None) -> bytes:
     """The content stored under ``name``; ``FileMissing`` or ``StorageUnavailable``."""
     with open_file(storage, name) as handle:
         try:
@@ -88,11 +88,11 @@ def read(storage, name: str) -> bytes:
             raise StorageUnavailable() from exc
 
 
-def open_file(storage, name: str):
+def open_file(storage, name: str | None):
     """``name`` opened for reading (the caller closes it, or hands it to a ``FileResponse``
     which does); ``FileMissing`` or ``StorageUnavailable``."""
     if not name:
-        raise FileMissing(name)
+        raise FileMissing("")
     try:
         return storage.open(name, "rb")
     except FileNotFoundError as exc:
