@@ -220,6 +220,12 @@ def test_a_missing_file_gives_a_clear_404_and_a_pdf_that_names_it(
 
     cv.refresh_from_db()
     assert cv.is_missing
+    for user, url, says in [
+        (candidate, reverse("candidate:application", args=[application.pk]), "upload it again"),
+        (staff, reverse("staff:application", args=[application.pk]), "stored file missing"),
+    ]:
+        web.force_login(user)
+        assert says in web.get(url).content.decode()
     flagged = AuditEvent.objects.filter(action="document.file_missing")
     assert flagged.count() == 1 and flagged.get().target_id == str(application.pk)
 
