@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from django.core.files.base import ContentFile
+from django.db.models import FileField
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.common.errors import DomainError
@@ -63,6 +64,24 @@ def save(storage, name: str, content: bytes) -> str:
         logger.exception("could not store %s", name)
         delete_quietly(storage, name)
         raise StorageUnavailable() from exc
+
+
+def store_new_files(instance) -> None:
+    """Write the files just assigned to ``instance``'s file fields (a form's uploads) through
+    ``save``, before the row is saved: a storage fault is then ``StorageUnavailable`` with
+    nothing left behind, where the model's own save would raise whatever the storage raised,
+    after writing part of the file. Should the row then not be saved, the file is an orphan
+    the sweep removes."""
+    for field in instance._meta.fields:
+        if not isinstance(field, FileField):
+            continue
+        field_file = getattr(instance, field.attname)
+        if not field_file or getattr(field_file, "_committed", True):
+            continue
+        field_file.open("rb")
+        content = field_file.read()
+        name = save(field_file.storage, field.generate_filename(instance, field_file.name), content)
+        setattr(instance, field.attname, name)
 
 
 def delete_quietly(storage, name: str | None) -> bool:

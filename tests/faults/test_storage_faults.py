@@ -27,10 +27,11 @@ from ecandidat.applications import services
 from ecandidat.applications.enums import ScanStatus
 from ecandidat.applications.models import ApplicationDocument, CandidateFile
 from ecandidat.audit.models import AuditEvent
+from ecandidat.catalog.models import DocumentType
 from ecandidat.files import antivirus
 from tests.applications.conftest import make_pdf
 from tests.directory.slapd import free_port
-from tests.factories import staff_with_role
+from tests.factories import UserFactory, staff_with_role
 
 from .storages import (
     DiskFullStorage,
@@ -308,3 +309,27 @@ def test_the_rescan_skips_and_flags_a_missing_file_and_scans_the_others(
     call_command("rescan_documents", stdout=out)
     assert "1 missing from the storage (flagged)" in out.getvalue()
     assert AuditEvent.objects.filter(action="document.file_missing").count() == 1
+
+
+@pytest.mark.parametrize("backend", [DiskFullStorage, ReadOnlyStorage])
+def test_a_staff_template_upload_on_a_failing_storage_answers_try_again(
+    settings, web, referentials, backend
+):
+    settings.STAFF_2FA_REQUIRED = False
+    office = UserFactory(staff=True, is_superuser=True)
+    web.force_login(office)
+    use(settings, backend, **({"fill_after": 1024} if backend is DiskFullStorage else {}))
+    data = {"label_fr": "Modèle", "order": 1, "in_service": "on", "scope": "all"}
+    url = reverse("staff:resource_new", args=["document-types"])
+    response = web.post(url, {**data, "template": SimpleUploadedFile("m.jpg", noisy_jpeg())})
+    assert response.status_code == 200
+    assert "could not be saved because of a problem on our side" in response.content.decode()
+    assert not DocumentType.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+    use(settings, DiskFullStorage, fill_after=10**9)  # the disk has room again
+    response = web.post(url, {**data, "template": SimpleUploadedFile("m.jpg", noisy_jpeg())})
+    assert response.status_code == 302
+    template = DocumentType.objects.get().template
+    assert stored_files(settings.MEDIA_ROOT) == [template.name]
+    assert template.name.startswith("templates/m")
