@@ -28,8 +28,11 @@ from ecandidat.applications.enums import ScanStatus
 from ecandidat.applications.models import ApplicationDocument, CandidateFile
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.models import DocumentType
+from ecandidat.decisions import services as decisions
+from ecandidat.decisions.enums import DecisionKind
 from ecandidat.files import antivirus
 from tests.applications.conftest import make_pdf
+from tests.decisions.test_decisions import received, type_of
 from tests.directory.slapd import free_port
 from tests.factories import UserFactory, staff_with_role
 
@@ -333,3 +336,48 @@ def test_a_staff_template_upload_on_a_failing_storage_answers_try_again(
     template = DocumentType.objects.get().template
     assert stored_files(settings.MEDIA_ROOT) == [template.name]
     assert template.name.startswith("templates/m")
+
+
+def test_a_letter_whose_signature_image_is_gone_is_made_unsigned(
+    settings, web, program, campaign, caplog
+):
+    commission = program.commission
+    commission.signatory_name = "La présidente du jury"
+    commission.signature = "signatures/gone.png"  # the row says so, the storage has nothing
+    commission.save()
+    (application,) = received(program, campaign)
+    manager = staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
+    decision = decisions.enter_decision(
+        application_id=application.pk,
+        decision_type=type_of(DecisionKind.FAVOURABLE),
+        user=manager,
+    )
+    decisions.validate_decision(decision_id=decision.pk, user=manager)
+    web.force_login(manager)
+    url = reverse("staff:application_letter", args=[application.pk])
+    response = web.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert (
+        "La présidente du jury" in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    )
+    assert "signature image missing" in caplog.text
+
+    use(settings, UnreadableStorage)
+    response = web.get(url)
+    assert response.status_code == 503
+    assert "try again in a few minutes" in response.content.decode()
+
+
+def test_a_damaged_stored_file_is_left_out_of_the_pdf_and_named(
+    settings, web, application, document_types
+):
+    cv = _document(application, document_types["cv"]).file
+    with open(os.path.join(settings.MEDIA_ROOT, cv.file.name), "wb") as handle:
+        handle.write(b"\xff\xd8\xff not a JPEG any more")  # bit rot, a bad restore
+    web.force_login(application.candidate)
+    response = web.get(reverse("candidate:application_pdf", args=[application.pk]))
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
+    assert "CV (cv.jpg)" in text and "cannot be opened" in text
+    assert len(reader.pages) == 1
