@@ -678,7 +678,9 @@ def sweep_orphan_files(*, grace: timedelta, now=None, dry_run: bool = False) -> 
 
 @transaction.atomic
 def _quarantine(file_id: int, signature: str) -> None:
-    candidate_file = CandidateFile.objects.select_for_update().get(pk=file_id)
+    candidate_file = CandidateFile.objects.select_for_update().filter(pk=file_id).first()
+    if candidate_file is None:
+        return  # replaced or removed while it was scanned: nothing uses it any more
     uses = ApplicationDocument.objects.select_related(
         "application", "application__program", "application__candidate", "document_type"
     ).filter(file=candidate_file)
