@@ -59,6 +59,7 @@ DECISION_VALIDATED = "decision.validated"
 
 DIRECTORY_UNAVAILABLE = "directory.unavailable"
 
+DOCUMENT_FILE_MISSING = "document.file_missing"
 DOCUMENT_INFECTED = "document.infected"
 DOCUMENT_NOT_CONCERNED = "document.not_concerned"
 DOCUMENT_REMOVED = "document.removed"

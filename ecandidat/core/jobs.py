@@ -15,6 +15,7 @@ from .models import JobRun, PeriodicJob
 JOBS = {
     "outbox retry": ("retry_emails", 5),
     "antivirus rescan": ("rescan_documents", 30),
+    "orphan file sweep": ("sweep_orphan_files", 24 * 60),
     "scheduled decisions": ("publish_decisions", 5),
     "expired offers": ("withdraw_expired_offers", 60),
     "confirmation reminders": ("remind_confirmations", 24 * 60),

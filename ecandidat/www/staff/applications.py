@@ -31,13 +31,14 @@ from ecandidat.exports import services as export_services
 from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.exports.models import ListPreference
 from ecandidat.exports.writers import CsvWriter, xlsx_bytes
+from ecandidat.files.storage import open_file
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from ecandidat.review import dashboard as counts
 from ecandidat.review import services
 from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
-from ecandidat.www.responses import XLSX, attachment
+from ecandidat.www.responses import XLSX, answers_storage_errors, attachment
 
 from . import forms as staff_forms
 from . import lists, registrations
@@ -576,6 +577,7 @@ def direct_access(request, pk):
 
 
 @staff_permission_required(VIEW)
+@answers_storage_errors
 def export_file(request, pk):
     """The file of a finished background export or download, for the person who asked."""
 
@@ -583,4 +585,4 @@ def export_file(request, pk):
     name = job.params.get("file")
     if not name:
         raise Http404
-    return attachment(default_storage.open(name, "rb"), f"applications.{name.rsplit('.', 1)[-1]}")
+    return attachment(open_file(default_storage, name), f"applications.{name.rsplit('.', 1)[-1]}")

@@ -39,6 +39,7 @@ from ecandidat.catalog.models import (
 )
 from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
 from ecandidat.directory import lookup as directory
+from ecandidat.files.storage import StorageUnavailable
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_required
 
@@ -398,11 +399,21 @@ def resource_edit(request, key, pk=None):
         if not can_edit:
             raise Http404
         if form.is_valid():
-            obj = services.save_form(form, user=request.user)
-            messages.success(request, _("Saved."))
-            if key == "decision-types":
-                registrations.warn_without_code(request, obj)
-            return redirect("staff:resource_edit", key=key, pk=obj.pk)
+            try:
+                obj = services.save_form(form, user=request.user)
+            except StorageUnavailable:
+                form.add_error(
+                    None,
+                    _(
+                        "The file could not be saved because of a problem on our side; nothing "
+                        "was changed. Please send the form again in a few minutes."
+                    ),
+                )
+            else:
+                messages.success(request, _("Saved."))
+                if key == "decision-types":
+                    registrations.warn_without_code(request, obj)
+                return redirect("staff:resource_edit", key=key, pk=obj.pk)
     if not can_edit:
         for bound in form.fields.values():
             bound.disabled = True
