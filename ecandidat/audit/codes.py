@@ -70,6 +70,7 @@ DOSSIER_LOCAL_STUDIES_IMPORTED = "dossier.local_studies.imported"
 EMAIL_QUEUED = "email.queued"
 EMAIL_REQUEUED = "email.requeued"
 
+JOB_RELEASED = "job.released"
 JOB_RUN_REQUESTED = "job.run_requested"
 JOB_TOGGLED = "job.toggled"
 
