@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.audit import codes
 from ecandidat.audit.models import AuditEvent
-from ecandidat.core import jobs
+from ecandidat.core import jobs, reconnect
 from ecandidat.core.models import JobRun, PeriodicJob
 from tests.factories import UserFactory, staff_with_role
 
@@ -338,3 +339,82 @@ def test_releasing_a_live_holder_ends_its_database_session(client):
     assert isinstance(seen.get("error"), OperationalError | InterfaceError)
     event = AuditEvent.objects.get(action=codes.JOB_RELEASED)
     assert event.data["terminated"] is True and event.data["alive"] is True
+
+
+def test_the_outage_back_off_doubles_up_to_its_cap_and_is_logged(caplog):
+    sleeps, clock = [], [0.0]
+    failures = iter([OperationalError("refused")] * 7)
+
+    def probe():
+        if error := next(failures, None):
+            raise error
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    outage = reconnect.DatabaseOutage(
+        logging.getLogger("ecandidat.scheduler"),
+        what="scheduler",
+        base=0.5,
+        cap=4.0,
+        sleep=sleep,
+        clock=lambda: clock[0],
+        probe=probe,
+    )
+    with caplog.at_level(logging.WARNING, logger="ecandidat.scheduler"):
+        lasted = outage.wait(InterfaceError("connection already closed"))
+    ceilings = [0.5, 1, 2, 4, 4, 4, 4, 4]  # 7 failed probes, then one that answers
+    assert len(sleeps) == len(ceilings)
+    assert all(c / 2 <= s <= c for s, c in zip(sleeps, ceilings, strict=True))
+    assert lasted == pytest.approx(sum(sleeps))
+    records = [r for r in caplog.records if r.name == "ecandidat.scheduler"]
+    assert all(r.levelno == logging.WARNING for r in records)
+    messages = [r.getMessage() for r in records]
+    assert "InterfaceError: connection already closed" in messages[0]
+    assert "OperationalError: refused" in messages[1] and "attempt 8" in messages[7]
+    assert "reachable again after" in messages[-1] and "(8 attempts)" in messages[-1]
+
+    # Failing again soon after a recovery continues the back-off; after an hour of good
+    # health it starts over.
+    sleeps.clear()
+    outage.wait(OperationalError("again"))
+    assert sleeps[0] >= 2.0
+    clock[0] += 3600
+    sleeps.clear()
+    outage.wait(OperationalError("much later"))
+    assert sleeps[0] <= 0.5
+
+
+@pytest.mark.django_db
+def test_the_scheduler_loop_survives_connection_errors(monkeypatch, caplog):
+    """run_scheduler keeps looping through connection errors (logged, backed off) and runs
+    what is due once the database answers; --once lets the error out, for cron."""
+    from ecandidat.core.management.commands import run_scheduler  # noqa: PLC0415
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def run_due():
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        if len(calls) == 2:
+            raise InterfaceError("connection already closed")
+        raise Stop
+
+    monkeypatch.setattr(run_scheduler, "run_due", run_due)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    with caplog.at_level(logging.WARNING, logger="ecandidat.scheduler"), pytest.raises(Stop):
+        call_command("run_scheduler", interval=0)
+    assert len(calls) == 3
+    warnings = [r.getMessage() for r in caplog.records if r.name == "ecandidat.scheduler"]
+    assert "server closed the connection unexpectedly" in warnings[0]
+    assert any("reachable again" in w for w in warnings)
+
+    calls.clear()
+    with pytest.raises(OperationalError):
+        call_command("run_scheduler", once=True)
+    assert len(calls) == 1
