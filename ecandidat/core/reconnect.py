@@ -78,7 +78,7 @@ class DatabaseOutage:
         self.outages = 0
 
     def delay(self) -> float:
-        ceiling = min(self.cap, self.base * 2**self.attempt)
+        ceiling = min(self.cap, self.base * 2 ** min(self.attempt, 32))
         return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not a secret)
 
     def wait(self, error: BaseException) -> float:

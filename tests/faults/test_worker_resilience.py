@@ -51,7 +51,9 @@ def _work(*extra):
     )
 
 
-@pytest.mark.django_db
+# Transactional: the worker closes its connections on an outage, which would end a test
+# transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_waits_for_the_database_and_goes_on(queue, monkeypatch, caplog):
     results = [queue("first"), queue("second")]
     pending = _fail_first(
@@ -71,7 +73,7 @@ def test_the_worker_waits_for_the_database_and_goes_on(queue, monkeypatch, caplo
     assert any("reachable again" in w for w in warnings)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_task_cut_by_the_outage_is_recorded_as_failed(queue, monkeypatch, caplog):
     """The database goes away while the worker records a task's outcome: once it is back,
     the task is failed (with the connection error), not RUNNING forever."""
