@@ -56,10 +56,17 @@ def release_job(job: PeriodicJob, *, actor, seen_since: datetime | None) -> bool
             raise ReleaseRefused()
         terminated = False
         if holder.backend_pid is not None and connection.vendor == "postgresql":
+            # PostgreSQL 14+ waits (up to 5 s) until the session has ended, so the lock is
+            # free when the page says so; before 14 the signal is sent and the session ends
+            # a moment later.
+            if connection.pg_version >= 140000:  # type: ignore[attr-defined]
+                terminate = "pg_terminate_backend(%s, 5000)"
+            else:
+                terminate = "pg_terminate_backend(%s)"
             with connection.cursor() as cursor:
                 # Never this request's own session (a job run in the web process).
                 cursor.execute(
-                    "SELECT pg_terminate_backend(%s) WHERE %s <> pg_backend_pid()",
+                    "SELECT " + terminate + " WHERE %s <> pg_backend_pid()",
                     [holder.backend_pid, holder.backend_pid],
                 )
                 row = cursor.fetchone()
