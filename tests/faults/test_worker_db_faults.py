@@ -38,7 +38,8 @@ OUTAGE_SECONDS = 15
 
 
 @pytest.fixture(autouse=True)
-def _postgresql_only(transactional_db):
+def _postgresql_only():
+    # Before any database set-up: the vendor is known from the settings alone.
     if connection.vendor != "postgresql":
         pytest.skip(
             "the worker and scheduler fault tests run on PostgreSQL (advisory locks, "
