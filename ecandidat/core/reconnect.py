@@ -110,7 +110,7 @@ class DatabaseOutage:
             self._recovered_at = self._clock()
             lasted = self._recovered_at - started
             self.logger.warning(
-                "%s: database reachable again after %.1f s (%d attempts)",
+                "%s: database reachable again after %.1f s (attempts: %d)",
                 self.what,
                 lasted,
                 tries,

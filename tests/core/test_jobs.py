@@ -373,7 +373,7 @@ def test_the_outage_back_off_doubles_up_to_its_cap_and_is_logged(caplog):
     messages = [r.getMessage() for r in records]
     assert "InterfaceError: connection already closed" in messages[0]
     assert "OperationalError: refused" in messages[1] and "attempt 8" in messages[7]
-    assert "reachable again after" in messages[-1] and "(8 attempts)" in messages[-1]
+    assert "reachable again after" in messages[-1] and "(attempts: 8)" in messages[-1]
 
     # Failing again soon after a recovery continues the back-off; after an hour of good
     # health it starts over.
