@@ -122,6 +122,10 @@ def test_the_advisory_lock_goes_with_the_holders_session():
     finally:
         die.set()
         thread.join()
+    # The server ends the closed session's backend, and its locks, a moment later.
+    deadline = time.monotonic() + 10
+    while jobs.advisory_lock_holders() and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert jobs.advisory_lock_holders() == {}
     [holder_info] = jobs.holders([PeriodicJob.objects.get(pk=job.pk)]).values()
     assert not holder_info.alive

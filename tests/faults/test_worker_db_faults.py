@@ -300,7 +300,11 @@ def test_a_killed_scheduler_does_not_block_its_job(processes):
     assert recovery < 60
     dead_run = JobRun.objects.filter(job=scheduled).order_by("started_at").first()
     assert dead_run.status == JobRun.Status.INTERRUPTED
-    assert PeriodicJob.objects.get(pk=scheduled.pk).running_pid is None
+    # The new scheduler lets go of the job after its run.
+    processes.wait_for(
+        lambda: PeriodicJob.objects.get(pk=scheduled.pk).running_pid is None,
+        what="the job released after the run",
+    )
 
 
 def test_the_worker_and_scheduler_ride_out_a_database_outage(processes, proxy):
