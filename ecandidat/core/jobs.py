@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import traceback
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,16 +58,20 @@ LOCK_NAMESPACE = 0x6A6F6273
 LEASE = timedelta(seconds=60)
 HEARTBEAT = timedelta(seconds=15)
 
-# Job ids whose advisory lock this thread's connection holds: PostgreSQL grants a session
-# a lock it already holds again (the locks are re-entrant), so a second run started from the
-# same connection would not be refused by the server. (Django's connections are per thread.)
-_local = threading.local()
+# Job ids whose advisory lock each database session of this process holds: PostgreSQL
+# grants a session a lock it already holds again (the locks are re-entrant), so a second run
+# started from the same connection would not be refused by the server. Keyed by the driver's
+# connection, so a session that was replaced (after an outage) starts with none, as the
+# server does.
+_held_by_session: "weakref.WeakKeyDictionary[object, set[int]]" = weakref.WeakKeyDictionary()
 
 
 def _held_here() -> set[int]:
-    if not hasattr(_local, "held"):
-        _local.held = set()
-    return _local.held
+    """The current session's set (a throw-away one when no session is open: it holds none;
+    and on SQLite, which has no advisory locks)."""
+    if connection.connection is None or not uses_advisory_locks():
+        return set()
+    return _held_by_session.setdefault(connection.connection, set())
 
 
 def ensure_jobs() -> None:
@@ -116,6 +121,7 @@ class JobLock:
 
     def acquire(self) -> bool:
         if uses_advisory_locks():
+            connection.ensure_connection()
             if self.job.pk in _held_here():
                 return False
             with connection.cursor() as cursor:
@@ -125,22 +131,26 @@ class JobLock:
                 if not cursor.fetchone()[0]:
                     return False
             _held_here().add(self.job.pk)
-            try:
-                self._claim_row()
-            except BaseException:
-                self._unlock()
-                raise
-        elif not self._claim_row():
-            return False
-        else:
+        try:
+            if not self._claim_row():
+                # Someone else's live lease (SQLite), or the job was deleted: not ours.
+                if uses_advisory_locks():
+                    self._unlock()
+                return False
+            # Whatever run of this job is still open belongs to a holder that is gone.
+            interrupt_open_runs(
+                self.job, now=self.since, reason="the process running it stopped before the end"
+            )
+        except BaseException:
+            # The database went away between the lock and the run: let go of the lock here
+            # (a leftover would make this process refuse the job for good).
+            self.abandon()
+            raise
+        if not uses_advisory_locks():
             self._heartbeat = threading.Thread(
                 target=self._beat, name=f"job-{self.job.pk}-heartbeat", daemon=True
             )
             self._heartbeat.start()
-        # Whatever run of this job is still open belongs to a holder that is gone.
-        interrupt_open_runs(
-            self.job, now=self.since, reason="the process running it stopped before the end"
-        )
         return True
 
     def _beat(self) -> None:

@@ -426,3 +426,27 @@ def test_the_scheduler_loop_survives_connection_errors(monkeypatch, caplog):
     with pytest.raises(OperationalError):
         call_command("run_scheduler", once=True)
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_a_failure_between_the_lock_and_the_run_lets_go_of_the_lock(monkeypatch):
+    """The database goes away just after the lock was taken: the error propagates, and the
+    lock is not left behind in this process (which would then refuse the job for good)."""
+    job = PeriodicJob.objects.create(name="purge", command="check", interval_minutes=1)
+    real = jobs.interrupt_open_runs
+    failures = [OperationalError("terminating connection due to administrator command")]
+
+    def flaky(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "interrupt_open_runs", flaky)
+    with pytest.raises(OperationalError):
+        jobs.run_job(job)
+    job.refresh_from_db()
+    assert job.running_since is None
+    run = jobs.run_job(job)
+    assert run is not None and run.status == JobRun.Status.SUCCESS
+    if connection.vendor == "postgresql":
+        assert jobs.advisory_lock_holders() == {}

@@ -261,6 +261,13 @@ def test_terminated_connections_do_not_stop_the_worker_or_the_scheduler(processe
         f"the scheduler its next due run in {took['scheduled run']:.1f} s"
     )
     assert processes.alive("chaos-worker") and processes.alive("chaos-scheduler")
+    # Each task after ran its job (none skipped as if the job were still locked).
+    assert (
+        JobRun.objects.filter(
+            job=on_demand, triggered_by__startswith="after-", status=JobRun.Status.SUCCESS
+        ).count()
+        == 3
+    )
     # The task whose connection was cut is failed, not left RUNNING forever.
     task = DBTaskResult.objects.get(id=interrupted[0])
     assert task.status == TaskResultStatus.FAILED, processes.logs()
@@ -337,6 +344,12 @@ def test_the_worker_and_scheduler_ride_out_a_database_outage(processes, proxy):
         f"\n{OUTAGE_SECONDS} s outage; once the database was back, the worker ran the first "
         f"waiting task in {took['first task']:.1f} s and all five in {took['five tasks']:.1f} s, "
         f"the scheduler its due run in {took['scheduled run']:.1f} s"
+    )
+    assert (
+        JobRun.objects.filter(
+            job=on_demand, triggered_by__startswith="during-", status=JobRun.Status.SUCCESS
+        ).count()
+        == 5
     )
     # Within one capped back-off (10 s by default) and the work itself.
     assert took["first task"] < 15 and took["scheduled run"] < 15
