@@ -67,6 +67,7 @@ DOCUMENT_UPLOADED = "document.uploaded"
 
 DOSSIER_LOCAL_STUDIES_IMPORTED = "dossier.local_studies.imported"
 
+EMAIL_CANCELLED = "email.cancelled"
 EMAIL_QUEUED = "email.queued"
 EMAIL_REQUEUED = "email.requeued"
 
@@ -90,6 +91,9 @@ SSO_METADATA_REFUSED = "sso.metadata_refused"
 SSO_REFUSED = "sso.refused"
 SSO_SIGNED_IN = "sso.signed_in"
 SSO_SINGLE_LOGOUT = "sso.single_logout"
+
+# The portal's mode (sitemode: normal, maintenance, read-only).
+SITE_MODE_CHANGED = "site.mode_changed"
 
 # Answers to an offer (review.enums.CandidateAnswer): application.confirmed / .withdrawn.
 APPLICATION_CONFIRMED = "application.confirmed"

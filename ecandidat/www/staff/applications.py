@@ -40,7 +40,7 @@ from ecandidat.www.nul import parse_id, parse_ids, without_nul
 from ecandidat.www.responses import XLSX, attachment
 
 from . import forms as staff_forms
-from . import lists
+from . import lists, registrations
 from .filters import ApplicationFilterSet
 
 PAGE_SIZE = 50
@@ -537,6 +537,7 @@ def decision_enter(request, pk):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The decision is entered; it is published once validated."))
+            registrations.warn_without_code(request, data["decision_type"], application.program)
             return redirect("staff:application", pk=application.pk)
     application, editable = _editable_application(request, pk)
     return _detail(request, application, editable, failed=form, action="decision")
@@ -555,6 +556,7 @@ def decision_validate(request, pk, decision_id):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The decision is validated: the candidate has been told."))
+        registrations.warn_without_code(request, decision.decision_type, application.program)
     return redirect("staff:application", pk=application.pk)
 
 
