@@ -36,7 +36,7 @@ demo: install
 # The web server, the background worker and the scheduler of periodic jobs; Ctrl-C stops all.
 serve:
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & \
+	$(BIN)/python manage.py run_worker --queue-name '*' --interval 1 & \
 	$(BIN)/python manage.py run_scheduler & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

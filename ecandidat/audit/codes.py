@@ -72,6 +72,7 @@ EMAIL_CANCELLED = "email.cancelled"
 EMAIL_QUEUED = "email.queued"
 EMAIL_REQUEUED = "email.requeued"
 
+JOB_RELEASED = "job.released"
 JOB_RUN_REQUESTED = "job.run_requested"
 JOB_TOGGLED = "job.toggled"
 

@@ -23,7 +23,7 @@ from .registry import EMAIL_TEMPLATES
 logger = logging.getLogger(__name__)
 
 # The task queue of the delivery task, when the backend declares it (settings.TASKS): a
-# worker of its own (`db_worker --queue-name email`), so a slow relay never delays the
+# worker of its own (`run_worker --queue-name email`), so a slow relay never delays the
 # other background work, and the other work never delays an activation email.
 EMAIL_QUEUE = "email"
 

@@ -1,4 +1,4 @@
-"""5,000 emails, two real mail workers (`manage.py db_worker --queue-name email`), and one of
+"""5,000 emails, two real mail workers (`manage.py run_worker --queue-name email`), and one of
 them SIGKILLed three times while it sends: every email reaches the SMTP server, and only the
 messages a killed worker had out and not yet recorded at that instant (two at most: one on
 the wire, one being recorded) can reach it a second time, with the same Message-ID (so a
@@ -50,7 +50,7 @@ class MailWorker:
             [
                 sys.executable,
                 "manage.py",
-                "db_worker",
+                "run_worker",
                 "--queue-name",
                 "email",
                 "--interval",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("site-mode/", site_mode.site_mode, name="site_mode"),
     path("registrations/", registrations.export_page, name="registrations"),
     path("api/registrations/", registrations.api, name="registrations_api"),
+    path("jobs/<int:pk>/release/", jobs.job_release, name="job_release"),
     path("jobs/<int:pk>/<str:action>/", jobs.job_action, name="job_action"),
     path("2fa/setup/", two_factor.setup, name="two_factor_setup"),
     path("2fa/verify/", two_factor.verify, name="two_factor_verify"),
