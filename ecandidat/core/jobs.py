@@ -33,6 +33,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from ecandidat.sitemode.models import SiteMode
+
 from .models import JobRun, PeriodicJob
 
 # name → (management command, minutes between runs)
@@ -272,6 +274,11 @@ def next_slot(job: PeriodicJob, after):
 
 
 def run_due(now=None) -> list[JobRun]:
+    """Run the jobs whose time has come; none while the site is read-only (they run at the
+    first tick once it is normal again: their next run stays due)."""
+    if SiteMode.from_database().pauses_jobs:
+        logger.info("site read-only: periodic jobs wait")
+        return []
     now = now or timezone.now()
     runs = []
     for job in PeriodicJob.objects.filter(enabled=True).filter(

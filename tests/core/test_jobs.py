@@ -17,6 +17,7 @@ from ecandidat.audit import codes
 from ecandidat.audit.models import AuditEvent
 from ecandidat.core import jobs, reconnect
 from ecandidat.core.models import JobRun, PeriodicJob
+from ecandidat.sitemode.services import set_mode
 from tests.factories import UserFactory, staff_with_role
 
 
@@ -29,6 +30,16 @@ def test_due_jobs_run_and_are_rescheduled():
     assert jobs.run_due() == []  # nothing is due any more
     job = PeriodicJob.objects.get(name="outbox retry")
     assert job.next_run_at > timezone.now() and job.running_since is None
+
+
+@pytest.mark.django_db
+def test_read_only_mode_pauses_the_periodic_jobs_until_normal():
+    jobs.ensure_jobs()
+    set_mode(mode="read_only", actor=None)
+    assert jobs.run_due() == []
+    assert not JobRun.objects.exists()
+    set_mode(mode="normal", actor=None)
+    assert {r.job.name for r in jobs.run_due()} == set(jobs.JOBS)
 
 
 @pytest.mark.django_db
