@@ -57,7 +57,7 @@ def test_the_outbox_warns_when_no_worker_takes_the_emails(client, central):
     make_emails(1)
     OutboxEmail.objects.update(created_at=timezone.now() - timedelta(minutes=30))
     page = client.get(reverse("staff:outbox")).content.decode()
-    assert "db_worker --queue-name email" in page
+    assert "run_worker --queue-name email" in page
 
 
 def test_cancelling_keeps_the_email_and_audits_it(client, central, run_on_commit):
