@@ -8,6 +8,7 @@ is run by CI with such an environment.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -360,6 +361,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The load balancer's health probes speak plain HTTP to each server, behind the proxy
+    # that terminates TLS: they are answered, not redirected (ecandidat/www/health.py).
+    _prefix = f"{FORCE_SCRIPT_NAME.strip('/')}/" if FORCE_SCRIPT_NAME else ""
+    SECURE_REDIRECT_EXEMPT = [rf"^{re.escape(_prefix)}(?:healthz|readyz)$"]
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 

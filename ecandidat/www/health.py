@@ -1,0 +1,65 @@
+"""Health endpoints for the load balancer, the container runtime and the monitoring.
+
+* ``/healthz`` (liveness): the process answers HTTP. No database, no cache: restarting a
+  server because PostgreSQL is down would not bring PostgreSQL back.
+* ``/readyz`` (readiness): this server can serve a page, i.e. it reaches the database and
+  the cache (Redis when ``REDIS_URL`` is set; sessions live there). 503 otherwise, so the
+  load balancer sends requests to the other servers (docs/deployment.md, HAProxy).
+
+Both answer anonymous requests with no personal data, no session and no cookie: which
+check failed, never why (the reason goes to the log, named ``ecandidat.www.health``).
+They sit outside the ``staff`` namespace, so the second-factor middleware leaves them
+alone, and ``SECURE_REDIRECT_EXEMPT`` lets a probe speak plain HTTP to the server behind
+the TLS-terminating proxy.
+"""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger("ecandidat.www.health")
+
+
+@require_safe
+def liveness(request):
+    return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def readiness(request):
+    checks = {"database": _database_answers(), "cache": _cache_answers()}
+    ready = all(checks.values())
+    return JsonResponse(
+        {
+            "status": "ok" if ready else "unavailable",
+            "checks": {name: "ok" if passed else "error" for name, passed in checks.items()},
+        },
+        status=200 if ready else 503,
+    )
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.warning("readiness: the database does not answer", exc_info=True)
+        return False
+
+
+def _cache_answers() -> bool:
+    # A write and a read, not a ping: a full or read-only Redis refuses the writes sessions
+    # need. A key of its own per probe (gone in a few seconds): concurrent probes of the
+    # servers sharing the cache never read each other's value.
+    key = f"health:readyz:{uuid.uuid4().hex}"
+    try:
+        cache.set(key, "ok", timeout=5)
+        return cache.get(key) == "ok"
+    except Exception:
+        logger.warning("readiness: the cache does not answer", exc_info=True)
+        return False
