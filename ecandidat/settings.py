@@ -54,6 +54,9 @@ CLAMAV_URL = env.str("CLAMAV_URL", default="")
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
 # When clamd cannot be reached: "refuse" the upload, or "accept" it marked for a rescan.
 CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
+# While this file exists /readyz answers 503, so the load balancer stops sending requests
+# to this server before it stops (deploy/run-web.sh creates it on SIGTERM); empty: never.
+DRAIN_FILE = env.str("DRAIN_FILE", default="")
 # Uploads (ecandidat/www/upload_limits.py): a file larger than the institution's
 # upload limit (5 MB by default) is stopped while it is received, a request declaring more is
 # refused without being read; the stock handlers spool what is accepted (memory, then disk).

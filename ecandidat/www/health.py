@@ -4,7 +4,9 @@
   server because PostgreSQL is down would not bring PostgreSQL back.
 * ``/readyz`` (readiness): this server can serve a page, i.e. it reaches the database and
   the cache (Redis when ``REDIS_URL`` is set; sessions live there). 503 otherwise, so the
-  load balancer sends requests to the other servers (docs/deployment.md, HAProxy).
+  load balancer sends requests to the other servers (docs/deployment.md, HAProxy). 503
+  too while the server drains before it stops (``DRAIN_FILE``, see deploy/run-web.sh): it
+  still serves what it receives, the load balancer sends it nothing new.
 
 Both answer anonymous requests with no personal data, no session and no cookie: which
 check failed, never why (the reason goes to the log, named ``ecandidat.www.health``).
@@ -14,8 +16,10 @@ the TLS-terminating proxy.
 """
 
 import logging
+import os
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -31,6 +35,8 @@ def liveness(request):
 
 @require_safe
 def readiness(request):
+    if settings.DRAIN_FILE and os.path.exists(settings.DRAIN_FILE):
+        return JsonResponse({"status": "draining"}, status=503)
     checks = {"database": _database_answers(), "cache": _cache_answers()}
     ready = all(checks.values())
     return JsonResponse(

@@ -117,3 +117,12 @@ def test_probes_on_plain_http_are_answered_in_production(tmp_path, script_name):
     )
     codes = json.loads(result.stdout.strip().splitlines()[-1])
     assert codes == {"/healthz": 200, "/readyz": 200, "/": 301}
+
+
+def test_readiness_fails_while_the_server_drains(client, settings, tmp_path):
+    settings.DRAIN_FILE = str(tmp_path / "draining")
+    assert client.get("/readyz").status_code == 200
+    (tmp_path / "draining").touch()
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json() == {"status": "draining"}
+    assert client.get("/healthz").status_code == 200  # alive: it still serves
