@@ -13,7 +13,7 @@
 # DRAIN_SECONDS=0 stops at once (a single server with nothing in front to drain from).
 
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 DRAIN_SECONDS="${DRAIN_SECONDS:-4}"
 DRAIN_FILE="${DRAIN_FILE:-${TMPDIR:-/tmp}/ecandidat-draining-$$}"
@@ -25,6 +25,7 @@ GUNICORN=gunicorn
 [ -x .venv/bin/gunicorn ] && GUNICORN=.venv/bin/gunicorn
 
 draining=0
+# shellcheck disable=SC2329  # invoked by the trap below
 stop() {
     draining=1
     : >"$DRAIN_FILE"
