@@ -18,10 +18,14 @@ RUN /opt/venv/bin/pip install --no-deps -r /tmp/requirements.lock
 # --- runtime ----------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 # WeasyPrint (application PDFs, letters): Pango, HarfBuzz's subsetter and a font;
-# pysaml2 signs and verifies with xmlsec1.
+# pysaml2 signs and verifies with xmlsec1; scripts/backup.sh and restore_drill.sh use the
+# PostgreSQL client (Debian 12: version 15, as compose.yaml's server).
+# Not pinned: the release's security updates are wanted at each build.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core xmlsec1 \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 ecandidat \
     && useradd --system --uid 10001 --gid ecandidat --home-dir /app --no-create-home \
@@ -47,7 +51,8 @@ RUN SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --noinput 
     && mkdir -p /var/lib/ecandidat \
     && chown ecandidat:ecandidat /var/lib/ecandidat
 
-USER ecandidat:ecandidat
+# Numeric, so that a runtime refusing root (runAsNonRoot) can check it.
+USER 10001:10001
 EXPOSE 8000
 # Liveness only: a database outage must not get the container restarted (/readyz is for
 # the load balancer, docs/deployment.md).
