@@ -41,7 +41,10 @@ drill="${source_name}_drill_$(date -u +%Y%m%d%H%M%S)"
 drill_url="$(with_database "$server_url" "$drill")"
 
 step="$(now)"
-(cd "$backup" && sha256sum --quiet --check SHA256SUMS)
+if ! (cd "$backup" && sha256sum --quiet --check SHA256SUMS) >&2; then
+    echo "drill: FAILED, the backup's files do not match SHA256SUMS" >&2
+    exit 1
+fi
 echo "drill: checksums of $backup match ($(elapsed "$step"))"
 
 psql -X -q -v ON_ERROR_STOP=1 "$server_url" -c "CREATE DATABASE \"$drill\""
