@@ -135,6 +135,8 @@ def test_the_drill_fails_on_a_damaged_or_inconsistent_backup(application, tmp_pa
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_dump and pg_restore: PostgreSQL only")
     stack = Stack(tmp_path_factory.mktemp("backup-s3"), database_url="")
     try:
         stack.start_s3()
