@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 UV_VERSION := 0.13.9
 
-.PHONY: install demo serve test test-postgres bench lint format translations messages clean
+.PHONY: install demo serve test test-postgres chaos bench lint format translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -47,6 +47,11 @@ test: install node_modules/.package-lock.json
 
 test-postgres: install node_modules/.package-lock.json
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The fault-injection suite alone (also part of `make test`): own Redis, SMTP and worker processes
+# on 127.0.0.1, stopped, frozen and killed while the application keeps serving. On PostgreSQL.
+chaos: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest -m chaos -p no:randomly $(PYTEST_ARGS)
 
 # Measurements, printed, never asserted: one process, so the figures are not disturbed by
 # other tests running on the other core.

@@ -215,18 +215,39 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is a speed-up, never a dependency (docs/operations.md, "When Redis fails"): short
+# socket timeouts, and a circuit breaker (common.breaker) that keeps a process off Redis
+# for a few seconds after a failure. Sessions live in the database and are read through
+# the cache (www.sessions); the login rate limits count in this process's memory while
+# Redis is down (common.failover_cache).
+CACHE_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+_LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ecandidat",
-        }
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT,
+                "socket_timeout": CACHE_TIMEOUT,
+            },
+        },
+        "local": _LOCAL_CACHE,
+        "ratelimit": {
+            "BACKEND": "ecandidat.common.failover_cache.FailoverCache",
+            "OPTIONS": {"primary": "default", "fallback": "local"},
+        },
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "ecandidat.www.sessions"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "local": _LOCAL_CACHE,
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+RATELIMIT_USE_CACHE = "ratelimit"
 
 _TASK_BACKENDS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]},

@@ -1,11 +1,13 @@
+import contextlib
 import statistics
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
+from ecandidat.common import breaker
 from ecandidat.referentials.importer import import_all
 from ecandidat.referentials.models import Country
 
@@ -51,9 +53,15 @@ def _test_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "en"
     # Invalid template variables fail loudly instead of rendering as empty strings.
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidVariable("%s")
-    cache.clear()
+    for each in caches.all():  # the rate-limit counters are in their own cache
+        each.clear()
+    breaker.reset()
     yield
-    cache.clear()
+    for each in caches.all():
+        # A test's own Redis may be gone by now (tests/faults): nothing left to clear.
+        with contextlib.suppress(Exception):
+            each.clear()
+    breaker.reset()
 
 
 class InvalidVariable(str):

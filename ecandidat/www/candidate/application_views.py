@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.applications import services
-from ecandidat.applications.enums import CandidateAnswer, FileStatus
+from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
@@ -21,6 +21,7 @@ from ecandidat.decisions.enums import LETTER_KINDS
 from ecandidat.decisions.services import latest_validated, real_rank
 from ecandidat.files.uploads import too_large_message
 from ecandidat.www.access import candidate_required
+from ecandidat.www.candidate import progress
 from ecandidat.www.nul import without_nul
 from ecandidat.www.responses import (
     application_pdf_response,
@@ -80,12 +81,11 @@ def apply(request, program_id):
 
 @candidate_required
 def application_list(request):
-    applications = (
-        Application.objects.of_candidate(request.user)
-        .exclude(file_status=FileStatus.CANCELLED)
-        .with_list_data()
+    return render(
+        request,
+        "candidate/applications/list.html",
+        {"rows": progress.applications_of(request.user)},
     )
-    return render(request, "candidate/applications/list.html", {"applications": applications})
 
 
 def _questions_with_answers(application):

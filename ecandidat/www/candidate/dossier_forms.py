@@ -25,6 +25,7 @@ from ecandidat.dossier.models import (
     WorkExperience,
 )
 from ecandidat.identity.models import UniversityIdentity
+from ecandidat.referentials import choices as reference_lists
 from ecandidat.referentials.models import (
     FRANCE,
     BacSeries,
@@ -37,6 +38,7 @@ from ecandidat.referentials.models import (
     Honours,
 )
 from ecandidat.www.public.forms import validate_person_name
+from ecandidat.www.widgets import FastSelect
 
 REFRESH_FIELD = "_refresh"
 
@@ -69,6 +71,9 @@ class DossierForm(forms.Form):
         super().__init__(*args, **kwargs)
         if instance is not None and not self.is_bound:
             self.initial.setdefault("version", instance.version)
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = FastSelect(attrs=field.widget.attrs, choices=field.choices)
         for name, targets in self.dependents.items():
             self.fields[name].widget.attrs.update(
                 {
@@ -84,6 +89,10 @@ class DossierForm(forms.Form):
                 }
             )
         self.configure_dependent_fields()
+        for field in self.fields.values():
+            reference = _reference_list(field)
+            if reference is not None:
+                show_choices(field, reference)
 
     def value_of(self, name: str):
         """The current raw value of a field: typed (bound form) or initial."""
@@ -126,6 +135,27 @@ class DossierForm(forms.Form):
             self.add_error(name, forms.ValidationError(_("This field is required."), "required"))
 
 
+def _reference_list(field) -> list[tuple[str, str]] | None:
+    """The cached list an unrestricted country or department field shows (its queryset
+    still validates what is posted)."""
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset.query.has_filters():
+        return None
+    if isinstance(field, NationalityChoiceField):
+        return reference_lists.nationalities()
+    if field.queryset.model is Country:
+        return reference_lists.countries()
+    if field.queryset.model is Department:
+        return reference_lists.departments()
+    return None
+
+
+def show_choices(field: forms.ModelChoiceField, pairs: list[tuple[str, str]]) -> None:
+    """Show ``pairs`` instead of rows read through the field's queryset. Set last: assigning
+    a queryset afterwards would keep these choices."""
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.choices = [*empty, *pairs]
+
+
 class PlaceFormMixin:
     """Country → department → commune (France) or free-text town (abroad)."""
 
@@ -135,11 +165,12 @@ class PlaceFormMixin:
         country_code = self.value_of(country)
         is_france = country_code == FRANCE
         department_code = self.value_of(department) if is_france else None
-        self.fields[commune].queryset = (
-            Commune.objects.filter(department_id=department_code).order_by("name")
-            if department_code
-            else Commune.objects.none()
-        )
+        field = self.fields[commune]
+        if department_code:
+            field.queryset = Commune.objects.filter(department_id=department_code)
+            show_choices(field, reference_lists.communes_in(str(department_code)))
+        else:
+            field.queryset = Commune.objects.none()
         return is_france, department_code
 
     def clean_place(
@@ -238,12 +269,6 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
         )
         if self.university is not None:
             self._lock_university_fields()
-        self.fields["nationality"].queryset = Country.objects.all()
-        choices = sorted(
-            ((c.pk, c.nationality or c.name) for c in Country.objects.all()),
-            key=lambda pair: pair[1].casefold(),
-        )
-        self.fields["nationality"].choices = [("", "---------"), *choices]
         self.fields["birth_date"].widget.attrs.update(
             {"min": self.oldest().isoformat(), "max": self.youngest().isoformat()}
         )

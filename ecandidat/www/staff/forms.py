@@ -19,8 +19,8 @@ from ecandidat.catalog.models import (
     TrainingType,
 )
 from ecandidat.decisions.enums import DecisionKind
-from ecandidat.decisions.models import DecisionReason, DecisionType
-from ecandidat.decisions.services import types_for
+from ecandidat.decisions.models import DecisionReason, DecisionType, reasons_in_service
+from ecandidat.decisions.services import type_choices_for, types_for
 from ecandidat.review.models import Tag
 from ecandidat.review.services import tags_for
 from ecandidat.www.nul import parse_id
@@ -574,7 +574,15 @@ class DecisionForm(ApplicationActionForm):
         )
         kwargs.setdefault("auto_id", "decision-%s")
         super().__init__(*args, application=application, **kwargs)
+        # The querysets validate what is posted; the lists shown come from the cache.
         self.fields["decision_type"].queryset = types_for(application)
+        self.fields["decision_type"].choices = [
+            (t.pk, t.label) for t in type_choices_for(application)
+        ]
+        self.fields["reason"].choices = [
+            ("", "—"),
+            *((r.pk, r.label) for r in reasons_in_service()),
+        ]
 
     # What each kind of decision needs, and the message shown next to the missing field.
     NEEDS = {
