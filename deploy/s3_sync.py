@@ -6,17 +6,22 @@ dependency, through django-storages) with the settings' own variables
     python deploy/s3_sync.py pull DIRECTORY       # bucket -> DIRECTORY (scripts/backup.sh)
     python deploy/s3_sync.py push DIRECTORY       # DIRECTORY -> bucket (a restore)
 
-``pull`` and ``push`` copy what differs (missing, or another size or MD5) and never delete:
-a backup directory kept between runs only fetches the new documents (keys are random and a
-document is never rewritten in place). ``pull`` also deletes nothing locally, so an object
-removed from the bucket stays in the backup until the directory is rotated.
-Each prints one line: objects seen, copied, bytes copied.
+``pull`` and ``push`` copy what is missing or of another size, never delete, and check
+each copied file's MD5 against the object's ETag (when the ETag is an MD5: not for a
+multipart upload). Documents are stored under random keys and never rewritten in place,
+so a file already there with the object's size is that object: a backup directory kept
+between runs only fetches the new documents, and finds them with a listing, without
+reading what it already has. ``pull`` deletes nothing locally: an object removed from the
+bucket stays in the backup until the directory is rotated.
+Copies run in parallel (S3_SYNC_WORKERS, default 8). Each command prints one line:
+objects seen, copied, bytes copied.
 """
 
 import argparse
 import hashlib
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -48,13 +53,21 @@ def md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def same(path: Path, size: int, etag: str) -> bool:
-    """Whether the local file is the object: same size, and same MD5 when the ETag is one
-    (a multipart upload's ETag is not; then the size decides)."""
-    if not path.is_file() or path.stat().st_size != size:
-        return False
+def present(path: Path, size: int) -> bool:
+    return path.is_file() and path.stat().st_size == size
+
+
+def check_md5(path: Path, etag: str, key: str) -> None:
     etag = etag.strip('"')
-    return "-" in etag or md5(path) == etag
+    if "-" not in etag and md5(path) != etag:
+        raise SystemExit(f"{key}: the copy's MD5 is not the object's ETag {etag}")
+
+
+def parallel(function, items) -> None:
+    workers = int(os.environ.get("S3_SYNC_WORKERS", "8"))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(function, items):  # re-raises the first failure
+            pass
 
 
 def objects(s3, bucket: str):
@@ -74,34 +87,43 @@ def create_bucket(s3, bucket: str) -> None:
 
 
 def pull(s3, bucket: str, directory: Path) -> None:
-    seen = copied = size = 0
+    seen, wanted = 0, []
     for item in objects(s3, bucket):
         seen += 1
         target = directory / item["Key"]
         if not target.resolve().is_relative_to(directory.resolve()):
             sys.exit(f"refusing a key outside the directory: {item['Key']!r}")
-        if same(target, item["Size"], item["ETag"]):
-            continue
+        if not present(target, item["Size"]):
+            wanted.append(item)
+
+    def download(item) -> None:
+        target = directory / item["Key"]
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         s3.download_file(bucket, item["Key"], str(partial))
+        check_md5(partial, item["ETag"], item["Key"])
         partial.replace(target)  # never a half-written file under the object's name
-        copied, size = copied + 1, size + item["Size"]
-    print(f"pull {bucket} -> {directory}: {seen} objects, {copied} copied, {size} bytes")
+
+    parallel(download, wanted)
+    size = sum(item["Size"] for item in wanted)
+    print(f"pull {bucket} -> {directory}: {seen} objects, {len(wanted)} copied, {size} bytes")
 
 
 def push(s3, bucket: str, directory: Path) -> None:
-    remote = {item["Key"]: item for item in objects(s3, bucket)}
-    seen = copied = size = 0
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+    remote = {item["Key"]: item["Size"] for item in objects(s3, bucket)}
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    wanted = [
+        p for p in files if remote.get(p.relative_to(directory).as_posix()) != p.stat().st_size
+    ]
+
+    def upload(path: Path) -> None:
         key = path.relative_to(directory).as_posix()
-        seen += 1
-        item = remote.get(key)
-        if item and same(path, item["Size"], item["ETag"]):
-            continue
         s3.upload_file(str(path), bucket, key)
-        copied, size = copied + 1, size + path.stat().st_size
-    print(f"push {directory} -> {bucket}: {seen} files, {copied} copied, {size} bytes")
+        check_md5(path, s3.head_object(Bucket=bucket, Key=key)["ETag"], key)
+
+    parallel(upload, wanted)
+    size = sum(path.stat().st_size for path in wanted)
+    print(f"push {directory} -> {bucket}: {len(files)} files, {len(wanted)} copied, {size} bytes")
 
 
 def main() -> None:
