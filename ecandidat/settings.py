@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "djangosaml2",
     "ecandidat.core",
+    "ecandidat.sitemode",
     "ecandidat.audit",
     "ecandidat.accounts",
     "ecandidat.notifications",
@@ -156,6 +157,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "ecandidat.www.middleware.StaffTwoFactorMiddleware",
     "ecandidat.www.middleware.UserLanguageMiddleware",
+    # After the user's language (the maintenance and read-only pages are in it).
+    "ecandidat.www.sitemode.SiteModeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -178,6 +181,7 @@ TEMPLATES = [
                 "ecandidat.www.context_processors.site",
                 "ecandidat.www.context_processors.dossier",
                 "ecandidat.www.context_processors.staff",
+                "ecandidat.www.context_processors.site_mode",
             ],
         },
     },
@@ -349,8 +353,18 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# The outbox (docs/operations.md, "Outgoing email"): a slow relay costs one batch at most
+# EMAIL_TIMEOUT seconds, after which the batch is retried with back-off; a failing email is
+# retried for EMAIL_RETRY_HOURS, at most EMAIL_RETRY_MAX_MINUTES apart, before it is failed.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=24)
+EMAIL_RETRY_MAX_MINUTES = env.float("EMAIL_RETRY_MAX_MINUTES", default=60)
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=100)
+# How long a worker holds the emails it claimed (renewed while it sends); a killed worker's
+# emails are sent again (same Message-ID) after this.
+EMAIL_LEASE_SECONDS = env.float("EMAIL_LEASE_SECONDS", default=300)
+# One delivery task sends for at most this long, then hands over to a new task.
+EMAIL_TASK_SECONDS = env.float("EMAIL_TASK_SECONDS", default=60)
 
 # Security headers and cookies. Production (DEBUG off) gets HTTPS-only cookies and HSTS.
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from django.urls import reverse
 from ecandidat.common import breaker
 from ecandidat.referentials.importer import import_all
 from ecandidat.referentials.models import Country
+from ecandidat.sitemode import models as sitemode
 
 # Application fixtures (a campaign, an open program, documents, questions, a candidate with a
 # complete dossier), shared by the applications, review and browser tests.
@@ -56,6 +57,10 @@ def _test_settings(settings, tmp_path):
     for each in caches.all():  # the rate-limit counters are in their own cache
         each.clear()
     breaker.reset()
+    # The site mode is read from the cache on every request; in production it stays there
+    # (forgotten only when switched), so the query budgets are measured with it cached:
+    # normal. Switching it (sitemode.services.set_mode) forgets it as in production.
+    caches["default"].set(sitemode.CACHE_KEY, sitemode.SiteMode(pk=1))
     yield
     for each in caches.all():
         # A test's own Redis may be gone by now (tests/faults): nothing left to clear.

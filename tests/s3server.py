@@ -63,6 +63,10 @@ class SeaweedFS:
                         "-ip=127.0.0.1",
                         "-ip.bind=127.0.0.1",
                         "-master.telemetry=false",
+                        # Listeners on fixed ports by default, which a second server (another
+                        # test's) cannot take: not needed here, disabled.
+                        "-s3.port.iceberg=0",
+                        "-s3.port.lance=0",
                         *options,
                         "-s3",
                     ],

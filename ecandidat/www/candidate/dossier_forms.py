@@ -16,6 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from ecandidat.accounts.enums import Language
 from ecandidat.dossier.enums import StudyResult, Title, TrainingLevel
 from ecandidat.dossier.ine import is_valid_ine, normalize_ine
+from ecandidat.dossier.limits import (
+    ADDRESS_LINE_HELP,
+    ADDRESS_LINE_MAX_LENGTH,
+    NAME_HELP,
+    NAME_MAX_LENGTH,
+    validate_sis_text,
+)
 from ecandidat.dossier.models import (
     Address,
     Baccalaureate,
@@ -222,19 +229,30 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
     )
     title = forms.ChoiceField(label=_("Title"), choices=[("", "---------"), *Title.choices])
     last_name = forms.CharField(
-        label=_("Last name"), max_length=100, validators=[validate_person_name]
+        label=_("Last name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     married_name = forms.CharField(
-        label=_("Married name"), max_length=100, required=False, validators=[validate_person_name]
+        label=_("Married name"),
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     first_name = forms.CharField(
-        label=_("First name"), max_length=100, validators=[validate_person_name]
+        label=_("First name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     other_first_name = forms.CharField(
         label=_("Other first name"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
         required=False,
         validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     birth_date = forms.DateField(
         label=_("Birthdate"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -248,7 +266,9 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
     birth_commune = forms.ModelChoiceField(
         label=_("City of birth"), queryset=Commune.objects.none(), required=False
     )
-    birth_city_abroad = forms.CharField(label=_("City of birth"), max_length=100, required=False)
+    birth_city_abroad = forms.CharField(
+        label=_("City of birth"), max_length=100, required=False, validators=[validate_sis_text]
+    )
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
     phone = forms.CharField(label=_("Phone number"), max_length=30, required=False)
     mobile = forms.CharField(label=_("Cell phone number"), max_length=30, required=False)
@@ -435,10 +455,34 @@ class AddressForm(DossierForm):
     commune = forms.ModelChoiceField(
         label=_("Town"), queryset=Commune.objects.none(), required=False
     )
-    town_abroad = forms.CharField(label=_("Town"), max_length=100, required=False)
-    line1 = forms.CharField(label=_("Address"), max_length=100)
-    line2 = forms.CharField(label=_("Additional address 1"), max_length=100, required=False)
-    line3 = forms.CharField(label=_("Additional address 2"), max_length=100, required=False)
+    # The student information system's limits (dossier/limits.py), shown with each field.
+    town_abroad = forms.CharField(
+        label=_("Town"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=False,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line1 = forms.CharField(
+        label=_("Address"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line2 = forms.CharField(
+        label=_("Additional address 1"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=False,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line3 = forms.CharField(
+        label=_("Additional address 2"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=False,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
 
     dependents = {"country": ("commune", "town_abroad"), "postal_code": ("commune",)}
 

@@ -31,16 +31,17 @@ from ecandidat.exports import services as export_services
 from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.exports.models import ListPreference
 from ecandidat.exports.writers import CsvWriter, xlsx_bytes
+from ecandidat.files.storage import open_file
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from ecandidat.review import dashboard as counts
 from ecandidat.review import services
 from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
-from ecandidat.www.responses import XLSX, attachment
+from ecandidat.www.responses import XLSX, answers_storage_errors, attachment
 
 from . import forms as staff_forms
-from . import lists
+from . import lists, registrations
 from .filters import ApplicationFilterSet
 
 PAGE_SIZE = 50
@@ -537,6 +538,7 @@ def decision_enter(request, pk):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The decision is entered; it is published once validated."))
+            registrations.warn_without_code(request, data["decision_type"], application.program)
             return redirect("staff:application", pk=application.pk)
     application, editable = _editable_application(request, pk)
     return _detail(request, application, editable, failed=form, action="decision")
@@ -555,6 +557,7 @@ def decision_validate(request, pk, decision_id):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The decision is validated: the candidate has been told."))
+        registrations.warn_without_code(request, decision.decision_type, application.program)
     return redirect("staff:application", pk=application.pk)
 
 
@@ -574,6 +577,7 @@ def direct_access(request, pk):
 
 
 @staff_permission_required(VIEW)
+@answers_storage_errors
 def export_file(request, pk):
     """The file of a finished background export or download, for the person who asked."""
 
@@ -581,4 +585,4 @@ def export_file(request, pk):
     name = job.params.get("file")
     if not name:
         raise Http404
-    return attachment(default_storage.open(name, "rb"), f"applications.{name.rsplit('.', 1)[-1]}")
+    return attachment(open_file(default_storage, name), f"applications.{name.rsplit('.', 1)[-1]}")

@@ -14,6 +14,7 @@ from ecandidat.catalog.models import (
     DocumentType,
     InstitutionSettings,
     Milestones,
+    PegasePeriod,
     Program,
     Question,
     TrainingType,
@@ -73,8 +74,23 @@ class StaffForm(forms.ModelForm):
 class CampaignForm(StaffForm):
     class Meta(StaffForm.Meta):
         model = Campaign
-        fields = ["code", "label_fr", "label_en", "starts_on", "candidate_ends_on", "ends_on"]
+        fields = [
+            "code",
+            "label_fr",
+            "label_en",
+            "starts_on",
+            "candidate_ends_on",
+            "ends_on",
+            "pegase_period",
+        ]
         widgets = {"starts_on": DATE, "candidate_ends_on": DATE, "ends_on": DATE}
+
+
+class PegasePeriodForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        model = PegasePeriod
+        fields = ["code", "label", "starts_on", "ends_on"]
+        widgets = {"starts_on": DATE, "ends_on": DATE}
 
 
 class TrainingTypeForm(StaffForm):
