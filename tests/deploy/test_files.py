@@ -22,7 +22,7 @@ from tests.servers import unavailable
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SCRIPTS = ["deploy/run-web.sh", "scripts/backup.sh", "scripts/restore_drill.sh"]
-APP_SERVICES = ("web", "worker", "scheduler")
+APP_SERVICES = ("web", "worker", "mail-worker", "scheduler")
 
 
 def tool(name: str, hint: str) -> str:
@@ -46,15 +46,13 @@ def test_compose_runs_the_application_and_everything_it_talks_to(compose):
     # One image for the three processes, built from the repository's Dockerfile.
     assert {services[name]["build"] for name in APP_SERVICES} == {"."}
     assert "command" not in services["web"]  # the image's: deploy/run-web.sh
-    assert services["worker"]["command"] == [
-        "python",
-        "manage.py",
-        "run_worker",
-        "--queue-name",
-        "*",
-    ]
+    # A worker for the jobs, another for the outbox (docs/operations.md, "Processes").
+    for name, queue in [("worker", "default"), ("mail-worker", "email")]:
+        assert services[name]["command"] == [
+            *("python", "manage.py", "run_worker", "--queue-name", queue)
+        ]
     assert services["scheduler"]["command"][-1] == "run_scheduler"
-    for name in ("worker", "scheduler", "web", "db", "redis", "clamd", "s3"):
+    for name in (*APP_SERVICES, "db", "redis", "clamd", "s3"):
         assert services[name]["restart"] == "unless-stopped", name
     for name in ("web", "db", "redis", "clamd", "s3"):
         assert services[name]["healthcheck"]["test"], name
@@ -207,8 +205,8 @@ def unit(name: str) -> configparser.ConfigParser:
     [
         ("ecandidat-web.service", "/opt/ecandidat/deploy/run-web.sh"),
         (
-            "ecandidat-worker.service",
-            "/opt/ecandidat/.venv/bin/python manage.py run_worker --queue-name '*'",
+            "ecandidat-worker@.service",  # ecandidat-worker@default, ecandidat-worker@email
+            "/opt/ecandidat/.venv/bin/python manage.py run_worker --queue-name %I",
         ),
         ("ecandidat-scheduler.service", "/opt/ecandidat/.venv/bin/python manage.py run_scheduler"),
     ],
@@ -220,6 +218,18 @@ def test_systemd_units_restart_their_process_as_an_unprivileged_user(name, comma
     assert service["User"] == "ecandidat"
     assert service["EnvironmentFile"] == "/etc/ecandidat/env"
     assert service["ProtectSystem"] == "strict"
+
+
+def test_the_target_starts_a_worker_per_queue_the_scheduler_and_the_web_server():
+    # Wants= may be repeated: systemd adds the lists up (configparser would keep the last).
+    target = (ROOT / "deploy" / "systemd" / "ecandidat.target").read_text()
+    wanted = {name for line in re.findall(r"^Wants=(.*)$", target, re.M) for name in line.split()}
+    assert wanted == {
+        "ecandidat-web.service",
+        "ecandidat-worker@default.service",
+        "ecandidat-worker@email.service",
+        "ecandidat-scheduler.service",
+    }
 
 
 def test_the_web_unit_gives_the_drain_and_the_graceful_stop_their_time():
@@ -244,7 +254,15 @@ def test_systemd_analyze_verifies_the_units(tmp_path):
     units = tmp_path / "units"
     units.mkdir()
     for path in (ROOT / "deploy" / "systemd").iterdir():
-        (units / path.name).write_text(path.read_text().replace("/opt/ecandidat", str(installed)))
+        text = path.read_text().replace("/opt/ecandidat", str(installed))
+        # A template is verified through its instances, the ones the target starts.
+        names = (
+            [path.name.replace("@", f"@{queue}") for queue in ("default", "email")]
+            if "@." in path.name
+            else [path.name]
+        )
+        for name in names:
+            (units / name).write_text(text)
     result = subprocess.run(
         [systemd_analyze, "verify", "--man=no", *sorted(str(p) for p in units.iterdir())],
         capture_output=True,
