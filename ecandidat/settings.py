@@ -8,6 +8,7 @@ is run by CI with such an environment.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -53,6 +54,9 @@ CLAMAV_URL = env.str("CLAMAV_URL", default="")
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
 # When clamd cannot be reached: "refuse" the upload, or "accept" it marked for a rescan.
 CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
+# While this file exists /readyz answers 503, so the load balancer stops sending requests
+# to this server before it stops (deploy/run-web.sh creates it on SIGTERM); empty: never.
+DRAIN_FILE = env.str("DRAIN_FILE", default="")
 # Uploads (ecandidat/www/upload_limits.py): a file larger than the institution's
 # upload limit (5 MB by default) is stopped while it is received, a request declaring more is
 # refused without being read; the stock handlers spool what is accepted (memory, then disk).
@@ -395,6 +399,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The load balancer's health probes speak plain HTTP to each server, behind the proxy
+    # that terminates TLS: they are answered, not redirected (ecandidat/www/health.py).
+    _prefix = f"{FORCE_SCRIPT_NAME.strip('/')}/" if FORCE_SCRIPT_NAME else ""
+    SECURE_REDIRECT_EXEMPT = [rf"^{re.escape(_prefix)}(?:healthz|readyz)$"]
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
