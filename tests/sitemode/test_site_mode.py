@@ -148,3 +148,10 @@ def test_a_database_that_cannot_answer_means_normal(client, monkeypatch):
     cache.delete(CACHE_KEY)
     monkeypatch.setattr(SiteMode, "from_database", classmethod(unreadable))
     assert client.get(reverse("public:help")).status_code == 200
+
+
+@pytest.mark.parametrize("mode", [Mode.MAINTENANCE, Mode.READ_ONLY])
+def test_the_load_balancer_probes_answer_in_every_mode(client, mode):
+    switch(mode)
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("readyz")).status_code == 200
