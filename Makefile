@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 UV_VERSION := 0.13.9
 
-.PHONY: install demo serve test test-postgres bench lint format translations messages clean
+.PHONY: install demo serve test test-postgres chaos bench loadtest lint format translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -36,7 +36,7 @@ demo: install
 # The web server, the background worker and the scheduler of periodic jobs; Ctrl-C stops all.
 serve:
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python manage.py db_worker --queue-name '*' --interval 1 & \
+	$(BIN)/python manage.py run_worker --queue-name '*' --interval 1 & \
 	$(BIN)/python manage.py run_scheduler & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -48,10 +48,26 @@ test: install node_modules/.package-lock.json
 test-postgres: install node_modules/.package-lock.json
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# Measurements, printed, never asserted: one process, so the figures are not disturbed by
-# other tests running on the other core.
+# The fault-injection suite alone (also part of `make test`): own Redis, SMTP and worker processes
+# on 127.0.0.1, stopped, frozen and killed while the application keeps serving. On PostgreSQL.
+chaos: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecandidat} $(BIN)/python -m pytest -m chaos -p no:randomly $(PYTEST_ARGS)
+
+# Measurements, printed, never asserted, on PostgreSQL: one process, so the figures are not
+# disturbed by other tests running on the other core. First the pages at volume (tests/bench/:
+# BENCH_APPLICATIONS generated applications, 100,000 by default, built on the first run and
+# kept by --reuse-db), then the other benchmarks on a database of their own. docs/performance.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ecandidat_bench
 bench: install node_modules/.package-lock.json
-	$(BIN)/python -m pytest -m benchmark -p no:randomly -s $(PYTEST_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m pytest -m benchmark -p no:randomly -s \
+		--reuse-db tests/bench $(PYTEST_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL)_others $(BIN)/python -m pytest -m benchmark \
+		-p no:randomly -s --ignore=tests/bench $(PYTEST_ARGS)
+
+# The deadline and results-night mixes with locust against gunicorn (DEBUG off), PostgreSQL and
+# Redis on 127.0.0.1, bounded in time and users (scripts/loadtest/README.md, docs/performance.md).
+loadtest: install
+	$(BIN)/python scripts/loadtest/run.py $(LOADTEST_ARGS)
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ is run by CI with such an environment.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -53,6 +54,9 @@ CLAMAV_URL = env.str("CLAMAV_URL", default="")
 CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30)
 # When clamd cannot be reached: "refuse" the upload, or "accept" it marked for a rescan.
 CLAMAV_UNAVAILABLE_POLICY = env.str("CLAMAV_UNAVAILABLE_POLICY", default="refuse")
+# While this file exists /readyz answers 503, so the load balancer stops sending requests
+# to this server before it stops (deploy/run-web.sh creates it on SIGTERM); empty: never.
+DRAIN_FILE = env.str("DRAIN_FILE", default="")
 # Uploads (ecandidat/www/upload_limits.py): a file larger than the institution's
 # upload limit (5 MB by default) is stopped while it is received, a request declaring more is
 # refused without being read; the stock handlers spool what is accepted (memory, then disk).
@@ -115,6 +119,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "djangosaml2",
     "ecandidat.core",
+    "ecandidat.sitemode",
     "ecandidat.audit",
     "ecandidat.accounts",
     "ecandidat.notifications",
@@ -152,6 +157,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "ecandidat.www.middleware.StaffTwoFactorMiddleware",
     "ecandidat.www.middleware.UserLanguageMiddleware",
+    # After the user's language (the maintenance and read-only pages are in it).
+    "ecandidat.www.sitemode.SiteModeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -174,6 +181,7 @@ TEMPLATES = [
                 "ecandidat.www.context_processors.site",
                 "ecandidat.www.context_processors.dossier",
                 "ecandidat.www.context_processors.staff",
+                "ecandidat.www.context_processors.site_mode",
             ],
         },
     },
@@ -211,18 +219,39 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is a speed-up, never a dependency (docs/operations.md, "When Redis fails"): short
+# socket timeouts, and a circuit breaker (common.breaker) that keeps a process off Redis
+# for a few seconds after a failure. Sessions live in the database and are read through
+# the cache (www.sessions); the login rate limits count in this process's memory while
+# Redis is down (common.failover_cache).
+CACHE_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+_LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ecandidat",
-        }
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT,
+                "socket_timeout": CACHE_TIMEOUT,
+            },
+        },
+        "local": _LOCAL_CACHE,
+        "ratelimit": {
+            "BACKEND": "ecandidat.common.failover_cache.FailoverCache",
+            "OPTIONS": {"primary": "default", "fallback": "local"},
+        },
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "ecandidat.www.sessions"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "local": _LOCAL_CACHE,
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+RATELIMIT_USE_CACHE = "ratelimit"
 
 _TASK_BACKENDS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]},
@@ -324,8 +353,18 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# The outbox (docs/operations.md, "Outgoing email"): a slow relay costs one batch at most
+# EMAIL_TIMEOUT seconds, after which the batch is retried with back-off; a failing email is
+# retried for EMAIL_RETRY_HOURS, at most EMAIL_RETRY_MAX_MINUTES apart, before it is failed.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=24)
+EMAIL_RETRY_MAX_MINUTES = env.float("EMAIL_RETRY_MAX_MINUTES", default=60)
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=100)
+# How long a worker holds the emails it claimed (renewed while it sends); a killed worker's
+# emails are sent again (same Message-ID) after this.
+EMAIL_LEASE_SECONDS = env.float("EMAIL_LEASE_SECONDS", default=300)
+# One delivery task sends for at most this long, then hands over to a new task.
+EMAIL_TASK_SECONDS = env.float("EMAIL_TASK_SECONDS", default=60)
 
 # Security headers and cookies. Production (DEBUG off) gets HTTPS-only cookies and HSTS.
 SESSION_COOKIE_HTTPONLY = True
@@ -360,6 +399,10 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The load balancer's health probes speak plain HTTP to each server, behind the proxy
+    # that terminates TLS: they are answered, not redirected (ecandidat/www/health.py).
+    _prefix = f"{FORCE_SCRIPT_NAME.strip('/')}/" if FORCE_SCRIPT_NAME else ""
+    SECURE_REDIRECT_EXEMPT = [rf"^{re.escape(_prefix)}(?:healthz|readyz)$"]
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 

@@ -1,13 +1,16 @@
+import contextlib
 import statistics
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
+from ecandidat.common import breaker
 from ecandidat.referentials.importer import import_all
 from ecandidat.referentials.models import Country
+from ecandidat.sitemode import models as sitemode
 
 # Application fixtures (a campaign, an open program, documents, questions, a candidate with a
 # complete dossier), shared by the applications, review and browser tests.
@@ -51,9 +54,19 @@ def _test_settings(settings, tmp_path):
     settings.LANGUAGE_CODE = "en"
     # Invalid template variables fail loudly instead of rendering as empty strings.
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidVariable("%s")
-    cache.clear()
+    for each in caches.all():  # the rate-limit counters are in their own cache
+        each.clear()
+    breaker.reset()
+    # The site mode is read from the cache on every request; in production it stays there
+    # (forgotten only when switched), so the query budgets are measured with it cached:
+    # normal. Switching it (sitemode.services.set_mode) forgets it as in production.
+    caches["default"].set(sitemode.CACHE_KEY, sitemode.SiteMode(pk=1))
     yield
-    cache.clear()
+    for each in caches.all():
+        # A test's own Redis may be gone by now (tests/faults): nothing left to clear.
+        with contextlib.suppress(Exception):
+            each.clear()
+    breaker.reset()
 
 
 class InvalidVariable(str):

@@ -6,6 +6,7 @@ deadline passes, and then fails with what the process logged. Between probes it 
 the process itself (``Popen.wait`` with a short timeout), so an exit is seen at once.
 """
 
+import os
 import socket
 import subprocess
 import time
@@ -52,3 +53,11 @@ def accepts_connections(port: int) -> Callable[[], bool]:
         return True
 
     return probe
+
+
+def unavailable(reason: str):
+    """A server a test needs cannot run here (binary or package missing): the test is
+    skipped with the reason, or fails when ``CI_REQUIRE_SERVICES=1`` (CI must run it)."""
+    if os.environ.get("CI_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (CI_REQUIRE_SERVICES=1: this test must run)")
+    pytest.skip(reason)

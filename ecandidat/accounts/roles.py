@@ -14,6 +14,7 @@ _CATALOG = [
     "program",
     "documenttype",
     "question",
+    "pegaseperiod",
 ]
 
 
@@ -51,7 +52,8 @@ _CENTRAL = _crud(_CATALOG) | {
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    StaffRole.ADMINISTRATOR: _CENTRAL | {"core.view_periodicjob", "core.change_periodicjob"},
+    StaffRole.ADMINISTRATOR: _CENTRAL
+    | {"core.view_periodicjob", "core.change_periodicjob", "sitemode.change_sitemode"},
     StaffRole.CENTRAL_OFFICE: _CENTRAL,
     StaffRole.CENTRE_MANAGER: (
         _crud(_CATALOG, ("view",))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -492,7 +492,9 @@ def record_login_locked(login: str) -> None:
     locked account must not turn the audit log into its own denial of service.
     """
     key = User.objects.rate_limit_key(login)
-    if not cache.add(f"audit:login-locked:{hash_token(key)}", 1, timeout=15 * 60):
+    # The rate limits' own cache, which keeps counting in memory when Redis is down.
+    counters = caches[settings.RATELIMIT_USE_CACHE]
+    if not counters.add(f"audit:login-locked:{hash_token(key)}", 1, timeout=15 * 60):
         return
     target = User.objects.for_login(login).first()
     record(

@@ -8,6 +8,7 @@ away from another (eCandidat issue #37).
 """
 
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.db import models, transaction
@@ -18,6 +19,7 @@ from ecandidat.accounts.scope import scope_of
 from ecandidat.catalog.access import decision_program_filter
 from ecandidat.catalog.enums import Treatment
 from ecandidat.catalog.models import Campaign, DocumentType, Program, Question
+from ecandidat.files import storage as stored_files
 
 from . import workflow
 from .enums import (
@@ -37,6 +39,16 @@ def opaque_key(instance, filename):
     # Never the candidate's file name: a random key, sharded to keep directories small.
     key = uuid.uuid4().hex
     return f"documents/{key[:2]}/{key}"
+
+
+def received_key(instance, filename):
+    # The bytes as received, kept apart from the documents until the antivirus has seen them.
+    key = uuid.uuid4().hex
+    return f"received/{key[:2]}/{key}"
+
+
+# The storage folders whose files are rows of this app (the orphan sweep walks them).
+STORED_FILE_PREFIXES = ("documents", "received")
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -221,11 +233,24 @@ class CandidateFile(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     scan_status = models.CharField(max_length=12, choices=ScanStatus.choices)
+    # The file exactly as the candidate sent it, kept only while it awaits the antivirus
+    # (clamd was down at upload): the rescan checks what was received, not the rewritten
+    # ``file`` (rewriting drops bytes a scanner would have refused), then deletes it.
+    received = models.FileField(upload_to=received_key, max_length=200, blank=True)
+    # When a read (download, PDF, rescan) found the stored content gone; cleared by nothing:
+    # the candidate uploads the document again, which makes a new row.
+    missing_since = models.DateTimeField(null=True, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("uploaded file")
         verbose_name_plural = _("uploaded files")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(received="") | Q(scan_status=ScanStatus.PENDING),
+                name="applications_received_kept_only_while_pending",
+            ),
+        ]
 
     def __str__(self):
         return self.original_name
@@ -235,13 +260,19 @@ class CandidateFile(models.Model):
         """Received while the antivirus was unavailable: to be scanned again."""
         return self.scan_status == ScanStatus.PENDING
 
+    @property
+    def is_missing(self) -> bool:
+        return self.missing_since is not None
+
     def delete_with_content(self) -> None:
         """Delete the row now and the stored content once the transaction commits (a
-        rollback keeps both; the storage may be S3, outside the transaction)."""
-        name, storage = self.file.name, self.file.storage
+        rollback keeps both; the storage may be S3, outside the transaction). A deletion
+        that fails is logged and left to the orphan sweep: the action is done anyway."""
+        names = [name for name in (self.file.name, self.received.name) if name]
+        storage = self.file.storage
         self.delete()
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+        for name in names:
+            transaction.on_commit(partial(stored_files.delete_quietly, storage, name))
 
 
 class ApplicationDocument(models.Model):

@@ -5,13 +5,15 @@ the emails (sent after commit). State changes use a conditional UPDATE on the cu
 status, so double clicks and concurrent requests make exactly one transition.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -21,6 +23,7 @@ from ecandidat.audit import codes
 from ecandidat.audit.services import record
 from ecandidat.catalog.models import (
     Campaign,
+    Commission,
     DocumentType,
     InstitutionSettings,
     Program,
@@ -30,12 +33,32 @@ from ecandidat.common.errors import DomainError
 from ecandidat.dossier.models import PersonalInformation
 from ecandidat.dossier.services import dossier_summary
 from ecandidat.files import antivirus
+from ecandidat.files import storage as stored_files
 from ecandidat.files.uploads import UploadRefused, check_upload, safe_stem
 
 from . import workflow
 from .emails import email_candidate, local_datetime
 from .enums import ACTIVE_STATUSES, DocumentStatus, FileStatus, ScanStatus
-from .models import Answer, Application, ApplicationDocument, CandidateFile
+from .models import (
+    STORED_FILE_PREFIXES,
+    Answer,
+    Application,
+    ApplicationDocument,
+    CandidateFile,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# The catalogue's files (document templates, signatures), swept with the candidates' files.
+def _folder(field) -> str:
+    return str(field.upload_to).strip("/")
+
+
+CATALOGUE_FILE_PREFIXES = (
+    _folder(DocumentType._meta.get_field("template")),
+    _folder(Commission._meta.get_field("signature")),
+)
 
 
 @dataclass
@@ -236,6 +259,30 @@ def _scan(content: bytes, *, actor, document_type) -> ScanStatus:
         raise DocumentRefused(refused.message) from refused
 
 
+def _store(candidate_file: CandidateFile, content: bytes, received: bytes | None) -> None:
+    """Write the checked content (and, when it awaits the antivirus, the bytes as received)
+    under fresh keys; ``StorageUnavailable`` with nothing left behind otherwise."""
+    storage = candidate_file.file.storage
+    candidate_file.file.name = stored_files.save(
+        storage, candidate_file.file.field.generate_filename(candidate_file, ""), content
+    )
+    if received is not None:
+        try:
+            candidate_file.received.name = stored_files.save(
+                storage,
+                candidate_file.received.field.generate_filename(candidate_file, ""),
+                received,
+            )
+        except stored_files.StorageUnavailable:
+            _discard_stored(candidate_file)
+            raise
+
+
+def _discard_stored(candidate_file: CandidateFile) -> None:
+    for field_file in (candidate_file.file, candidate_file.received):
+        stored_files.delete_quietly(field_file.storage, field_file.name)
+
+
 def upload_document(
     *,
     application: Application,
@@ -244,7 +291,10 @@ def upload_document(
     filename: str,
     actor,
 ) -> ApplicationDocument:
-    """Check, scan and store an upload; nothing is stored when any check fails."""
+    """Check, scan and store an upload; nothing is stored when any check fails.
+
+    ``DocumentRefused`` for a refusal, ``files.storage.StorageUnavailable`` when the
+    storage cannot take the file (the candidate tries again; nothing changed)."""
     try:
         checked = check_upload(data, max_bytes=InstitutionSettings.load().upload_max_bytes)
     except UploadRefused as exc:
@@ -276,7 +326,9 @@ def upload_document(
             sha256=checked.sha256,
             scan_status=scan_status,
         )
-        candidate_file.file.save(checked.extension, ContentFile(checked.content), save=False)
+        # StorageUnavailable (disk full or read-only, bucket unreachable) leaves nothing:
+        # no partial file, no row, the previous document in place.
+        _store(candidate_file, checked.content, data if scan_status == ScanStatus.PENDING else None)
         try:
             candidate_file.save()
             rows = list(
@@ -288,8 +340,7 @@ def upload_document(
             )
             _release(old_files)
         except Exception:
-            if candidate_file.file.name:
-                candidate_file.file.storage.delete(candidate_file.file.name)
+            _discard_stored(candidate_file)
             raise
         record(
             codes.DOCUMENT_UPLOADED,
@@ -497,17 +548,29 @@ def send_reminders(now=None) -> int:
 
 def rescan_pending_files(limit: int = 500) -> dict[str, int]:
     """Scan the files accepted while clamd was unreachable (``CLAMAV_UNAVAILABLE_POLICY`` =
-    accept). A clean file loses its mark; an infected one is taken out of every application
-    that used it (the document becomes refused, the candidate is emailed) and deleted. Stops
-    at the first connection failure: the rest waits for the next run."""
-    counts = {"clean": 0, "infected": 0, "pending": 0}
+    accept), from the bytes the candidate sent (``received``; files from before it was kept
+    have only their rewritten copy). A clean file loses its mark and its received copy; an
+    infected one is taken out of every application that used it (the document becomes
+    refused, the candidate is emailed) and deleted. A file whose content is gone is flagged
+    (``missing_since``, audited once) and skipped; the others are scanned all the same, the
+    flagged ones last. Stops at the first connection failure to clamd: the rest waits for the
+    next run."""
+    counts = {"clean": 0, "infected": 0, "missing": 0, "unreadable": 0, "pending": 0}
     pending = CandidateFile.objects.filter(scan_status=ScanStatus.PENDING)
     if not settings.CLAMAV_URL:
         counts["pending"] = pending.count()
         return counts
-    for candidate_file in pending.order_by("uploaded_at", "pk")[:limit]:
-        with candidate_file.file.open("rb") as handle:
-            content = handle.read()
+    batch = pending.order_by(F("missing_since").asc(nulls_first=True), "uploaded_at", "pk")
+    for candidate_file in batch[:limit]:
+        try:
+            content = _received_content(candidate_file)
+        except stored_files.FileMissing:
+            flag_missing(candidate_file)
+            counts["missing"] += 1
+            continue
+        except stored_files.StorageUnavailable:
+            counts["unreadable"] += 1  # logged by the storage helper; tried again next run
+            continue
         try:
             result = antivirus.scan_bytes(content)
         except antivirus.ScannerUnavailable:
@@ -516,15 +579,108 @@ def rescan_pending_files(limit: int = 500) -> dict[str, int]:
             _quarantine(candidate_file.pk, result.signature)
             counts["infected"] += 1
         else:
-            CandidateFile.objects.filter(pk=candidate_file.pk).update(scan_status=ScanStatus.CLEAN)
+            _mark_clean(candidate_file.pk)
             counts["clean"] += 1
     counts["pending"] = pending.count()
     return counts
 
 
+def _received_content(candidate_file: CandidateFile) -> bytes:
+    """The bytes the candidate sent; the rewritten copy when they were lost (or never kept,
+    before they were), which is a weaker check, so it is logged."""
+    if candidate_file.received:
+        try:
+            return stored_files.read(candidate_file.received.storage, candidate_file.received.name)
+        except stored_files.FileMissing:
+            logger.error(
+                "file %s: received copy lost, the rewritten copy is scanned", candidate_file.pk
+            )
+    return stored_files.read(candidate_file.file.storage, candidate_file.file.name)
+
+
+def _mark_clean(file_id: int) -> None:
+    with transaction.atomic():
+        candidate_file = CandidateFile.objects.select_for_update().filter(pk=file_id).first()
+        if candidate_file is None or candidate_file.scan_status != ScanStatus.PENDING:
+            return  # removed or replaced while it was scanned
+        received = candidate_file.received.name
+        candidate_file.scan_status = ScanStatus.CLEAN
+        candidate_file.received = ""
+        candidate_file.save(update_fields=["scan_status", "received"])
+        if received:
+            transaction.on_commit(
+                partial(stored_files.delete_quietly, candidate_file.received.storage, received)
+            )
+
+
+def flag_missing(candidate_file: CandidateFile, now=None) -> None:
+    """Record that the content of ``candidate_file`` is gone: the row is marked (staff see
+    it), and audited on every application using it, once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not CandidateFile.objects.filter(
+            pk=candidate_file.pk, missing_since__isnull=True
+        ).update(missing_since=now):
+            return  # flagged already (or deleted)
+        candidate_file.missing_since = now
+        for document in ApplicationDocument.objects.filter(file=candidate_file).select_related(
+            "application"
+        ):
+            record(
+                codes.DOCUMENT_FILE_MISSING,
+                target=document.application,
+                data={"document_type": document.document_type_id, "file": candidate_file.pk},
+            )
+
+
+def read_candidate_file(candidate_file: CandidateFile) -> bytes:
+    """The stored content of ``candidate_file``; a missing one is flagged, then
+    ``files.storage.FileMissing`` (or ``StorageUnavailable``) is raised."""
+    try:
+        return stored_files.read(candidate_file.file.storage, candidate_file.file.name)
+    except stored_files.FileMissing:
+        flag_missing(candidate_file)
+        raise
+
+
+def open_candidate_file(candidate_file: CandidateFile):
+    """``candidate_file`` opened for a download, flagged when it is missing (as above)."""
+    try:
+        return stored_files.open_file(candidate_file.file.storage, candidate_file.file.name)
+    except stored_files.FileMissing:
+        flag_missing(candidate_file)
+        raise
+
+
+def referenced_file_names() -> set[str]:
+    """Every stored name a row refers to: candidates' files (and their received copies) and
+    the catalogue's files (document templates, commission signatures)."""
+    names: set[str] = set()
+    for file_name, received in CandidateFile.objects.values_list("file", "received").iterator():
+        names.update(n for n in (file_name, received) if n)
+    names.update(n for n in DocumentType.objects.values_list("template", flat=True) if n)
+    names.update(n for n in Commission.objects.values_list("signature", flat=True) if n)
+    return names
+
+
+def sweep_orphan_files(*, grace: timedelta, now=None, dry_run: bool = False) -> dict[str, int]:
+    """Delete the stored files no row refers to, written more than ``grace`` ago: what an
+    upload that failed half-way or a deletion that failed left behind."""
+    now = now or timezone.now()
+    return stored_files.sweep_orphans(
+        default_storage,
+        prefixes=(*STORED_FILE_PREFIXES, *CATALOGUE_FILE_PREFIXES),
+        referenced=referenced_file_names,
+        older_than=now - grace,
+        dry_run=dry_run,
+    )
+
+
 @transaction.atomic
 def _quarantine(file_id: int, signature: str) -> None:
-    candidate_file = CandidateFile.objects.select_for_update().get(pk=file_id)
+    candidate_file = CandidateFile.objects.select_for_update().filter(pk=file_id).first()
+    if candidate_file is None:
+        return  # replaced or removed while it was scanned: nothing uses it any more
     uses = ApplicationDocument.objects.select_related(
         "application", "application__program", "application__candidate", "document_type"
     ).filter(file=candidate_file)

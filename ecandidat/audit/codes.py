@@ -59,6 +59,7 @@ DECISION_VALIDATED = "decision.validated"
 
 DIRECTORY_UNAVAILABLE = "directory.unavailable"
 
+DOCUMENT_FILE_MISSING = "document.file_missing"
 DOCUMENT_INFECTED = "document.infected"
 DOCUMENT_NOT_CONCERNED = "document.not_concerned"
 DOCUMENT_REMOVED = "document.removed"
@@ -67,9 +68,11 @@ DOCUMENT_UPLOADED = "document.uploaded"
 
 DOSSIER_LOCAL_STUDIES_IMPORTED = "dossier.local_studies.imported"
 
+EMAIL_CANCELLED = "email.cancelled"
 EMAIL_QUEUED = "email.queued"
 EMAIL_REQUEUED = "email.requeued"
 
+JOB_RELEASED = "job.released"
 JOB_RUN_REQUESTED = "job.run_requested"
 JOB_TOGGLED = "job.toggled"
 
@@ -89,6 +92,9 @@ SSO_METADATA_REFUSED = "sso.metadata_refused"
 SSO_REFUSED = "sso.refused"
 SSO_SIGNED_IN = "sso.signed_in"
 SSO_SINGLE_LOGOUT = "sso.single_logout"
+
+# The portal's mode (sitemode: normal, maintenance, read-only).
+SITE_MODE_CHANGED = "site.mode_changed"
 
 # Answers to an offer (review.enums.CandidateAnswer): application.confirmed / .withdrawn.
 APPLICATION_CONFIRMED = "application.confirmed"

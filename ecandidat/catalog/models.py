@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -90,6 +91,49 @@ class CommissionQuerySet(VisibleQuerySet):
     scope_filter = staticmethod(lambda scope, edit: access.commission_filter(scope, edit=edit))
 
 
+class PegasePeriod(models.Model):
+    """A registration period of Pégase (an ODF "espace" of type période), kept by the central
+    office. A campaign names the period its admitted candidates register for: its code is
+    the ``code_periode`` of every wish in the registration files."""
+
+    # eCandidat's campaign code holds the period code in Pégase mode, in 20 characters.
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                # Printable ASCII without space, '"' or ";": the registration files are
+                # ";"-separated and never quoted.
+                r"^[!#-:<-~]+$",
+                _("Letters, digits and punctuation, without spaces, quotes or semicolons."),
+            )
+        ],
+        help_text=_("The period code in Pégase, e.g. PER-2026."),
+    )
+    label = models.CharField(_("label"), max_length=200)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"))
+
+    class Meta:
+        verbose_name = _("Pégase period")
+        verbose_name_plural = _("Pégase periods")
+        ordering = ["-starts_on", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=models.F("ends_on")),
+                name="catalog_pegase_period_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.label}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
+            raise ValidationError(_("The period must start before it ends."))
+
+
 class CampaignQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=CampaignStatus.ACTIVE)
@@ -105,6 +149,18 @@ class Campaign(LabelledModel):
     )
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    pegase_period = models.ForeignKey(
+        PegasePeriod,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+        verbose_name=_("Pégase period"),
+        help_text=_(
+            "The period the admitted candidates register for; without it nothing is "
+            "exported to Pégase."
+        ),
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -129,6 +185,19 @@ class Campaign(LabelledModel):
         dates = (self.starts_on, self.candidate_ends_on, self.ends_on)
         if all(dates) and not dates[0] <= dates[1] <= dates[2]:
             raise ValidationError(_("The dates must be in order: start, end for candidates, end."))
+        period = self.pegase_period
+        # Candidates confirm until the campaign ends and are exported the same day: the
+        # period they register for must still be running (or to come) by then.
+        if period is not None and self.ends_on and period.ends_on < self.ends_on:
+            raise ValidationError(
+                {
+                    "pegase_period": _(
+                        "This Pégase period ends on %(end)s, before the campaign does: "
+                        "choose the period the admitted candidates register for."
+                    )
+                    % {"end": date_format(period.ends_on)}
+                }
+            )
 
 
 class TrainingType(LabelledModel):

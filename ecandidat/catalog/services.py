@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ecandidat.audit import codes
 from ecandidat.audit.services import record
+from ecandidat.files import storage as stored_files
 
 from .enums import CampaignStatus
 from .models import Campaign
@@ -19,10 +20,14 @@ def _snapshot(obj) -> dict:
 
 @transaction.atomic
 def save_form(form, *, user):
-    """Save a back-office ModelForm and audit which fields changed."""
+    """Save a back-office ModelForm and audit which fields changed; a file field's upload
+    the storage cannot take is ``files.storage.StorageUnavailable``, nothing saved."""
     obj = form.instance
     created = obj.pk is None
     before = {} if created else _snapshot(type(obj).objects.get(pk=obj.pk))
+    # A template or signature image: StorageUnavailable (the page says so) rather than the
+    # storage's own error half-way through the save.
+    stored_files.store_new_files(obj)
     obj = form.save()
     after = _snapshot(obj)
     changed = sorted(k for k in after if before.get(k) != after[k])

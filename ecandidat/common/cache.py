@@ -12,9 +12,11 @@ process's change is seen after at most ``TIMEOUT`` seconds); with Redis a change
 once by every server.
 
 A cache that does not answer (Redis down) never breaks a page: the value is built from the
-database, and the failure is logged.
+database, and the failure is logged (``breaker`` then keeps this process off the cache for a
+few seconds, so a frozen Redis does not slow every request).
 """
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -25,6 +27,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
+
+from . import breaker
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,17 +44,14 @@ def language_key(key: str) -> str:
 
 def cached(key: str, build: Callable[[], T], *, timeout: int = TIMEOUT) -> T:
     try:
-        value = cache.get(key, _MISSING)
-    except Exception:
-        logger.warning("cache unavailable, %s read from the database", key, exc_info=True)
+        value = breaker.call(lambda: cache.get(key, _MISSING), f"get {key}")
+    except breaker.CacheUnavailable:
         return build()
     if value is not _MISSING:
         return value
     value = build()
-    try:
-        cache.set(key, value, timeout)
-    except Exception:
-        logger.warning("cache unavailable, %s not stored", key, exc_info=True)
+    with contextlib.suppress(breaker.CacheUnavailable):  # not stored: built again next time
+        breaker.call(lambda: cache.set(key, value, timeout), f"set {key}")
     return value
 
 
@@ -58,9 +59,10 @@ def forget(*keys: str) -> None:
     codes = [code for code, _name in settings.LANGUAGES]  # the translated variants too
     names = [variant for key in keys for variant in (key, *(f"{key}:{c}" for c in codes))]
     try:
-        cache.delete_many(names)
-    except Exception:
-        logger.warning("cache unavailable, %s not forgotten", keys, exc_info=True)
+        breaker.call(lambda: cache.delete_many(names), "forget")
+    except breaker.CacheUnavailable:
+        # Not forgotten: the value lives until its timeout (TIMEOUT, 30 s) at most.
+        logger.warning("cache unavailable, %s not forgotten", keys)
 
 
 def forget_on_change(model, *keys: str) -> None:

@@ -1,13 +1,22 @@
 """Admission and refusal letters as PDF, in the candidate's language, signed by the
-commission's signatory (with the signature image when there is one)."""
+commission's signatory (with the signature image when there is one).
+
+A signature image whose stored file is gone does not stop the letter (the signatory's name is
+printed without it, and logged); a storage that cannot be reached raises
+``files.storage.StorageUnavailable`` (the page asks to try again, the outbox retries)."""
 
 import base64
+import logging
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from ecandidat.files import storage as stored_files
+
 from .models import Decision
+
+logger = logging.getLogger(__name__)
 
 
 def letter_pdf(decision: Decision) -> bytes:
@@ -17,8 +26,12 @@ def letter_pdf(decision: Decision) -> bytes:
     commission = application.program.commission
     signature = ""
     if commission.signature:
-        with commission.signature.open("rb") as handle:
-            signature = "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+        try:
+            data = stored_files.read(commission.signature.storage, commission.signature.name)
+        except stored_files.FileMissing:
+            logger.error("commission %s: signature image missing, letter unsigned", commission.pk)
+        else:
+            signature = "data:image/png;base64," + base64.b64encode(data).decode()
     with translation.override(application.candidate.preferred_language):
         html = render_to_string(
             "review/letter.html",

@@ -9,7 +9,17 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -29,7 +39,7 @@ from ecandidat.notifications.services import send_email
 
 from . import workflow
 from .enums import DecisionKind, DecisionOrigin
-from .models import Decision, DecisionReason, DecisionType
+from .models import Decision, DecisionReason, DecisionType, decision_types_in_service
 from .workflow import DecisionAction, OfferAction
 
 __all__ = ["Decision", "DecisionReason", "DecisionType"]
@@ -47,6 +57,20 @@ def latest_validated(application) -> Decision | None:
         .select_related("decision_type", "reason")
         .order_by("-validated_at", "-id")
         .first()
+    )
+
+
+def with_validated_decisions(applications):
+    """``applications`` with their validated decisions, newest first, read in one query for
+    the lot (``validated_decisions``; the first is the one that counts)."""
+    return applications.prefetch_related(
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.validated()
+            .select_related("decision_type", "reason")
+            .order_by("-validated_at", "-id"),
+            to_attr="validated_decisions",
+        )
     )
 
 
@@ -79,6 +103,17 @@ def default_type(kind: str) -> DecisionType:
             _("No decision type of this kind is in service: the central office must add one.")
         )
     return found
+
+
+def type_choices_for(application) -> list[DecisionType]:
+    """``types_for`` from the cached list of types in service (the application page offers
+    them on every view), in the same order."""
+    centre_id = application.program.centre_id
+    rank = {kind: i for i, kind in enumerate(DecisionKind.values)}
+    return sorted(
+        (t for t in decision_types_in_service() if t.centre_id in (None, centre_id)),
+        key=lambda t: (rank[t.kind], t.label_fr),
+    )
 
 
 def types_for(application):

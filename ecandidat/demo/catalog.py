@@ -6,7 +6,7 @@ Idempotent: objects are looked up by code and left alone when they exist, so re-
 so the programs are open for applications that day.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
@@ -16,10 +16,13 @@ from ecandidat.catalog.models import (
     Centre,
     Commission,
     DocumentType,
+    PegasePeriod,
     Program,
     Question,
     TrainingType,
 )
+from ecandidat.decisions.enums import DecisionKind
+from ecandidat.decisions.models import DecisionType
 
 TRAINING_TYPES = [
     ("LIC", "Licence LMD", "Licence LMD", 1),
@@ -243,6 +246,21 @@ def load_demo_catalog():
             "ends_on": today + timedelta(days=300),
         },
     )
+    if campaign.pegase_period_id is None:
+        # The academic year the campaign recruits for, as Pégase names its periods.
+        campaign.pegase_period, _ = PegasePeriod.objects.get_or_create(
+            code=f"PER-{today.year}",
+            defaults={
+                "label": f"Année universitaire {today.year}-{today.year + 1}",
+                "starts_on": date(today.year, 9, 1),
+                "ends_on": max(date(today.year + 1, 8, 31), campaign.ends_on),
+            },
+        )
+        campaign.save(update_fields=["pegase_period"])
+    # A candidate who confirms a favourable decision goes to the registration export.
+    DecisionType.objects.filter(kind=DecisionKind.FAVOURABLE, centre__isnull=True).update(
+        registration=True
+    )
     if not Campaign.objects.active().exists():
         campaign.status = CampaignStatus.ACTIVE
         campaign.activated_at = now
@@ -296,6 +314,9 @@ def load_demo_catalog():
                 "keywords": keywords,
                 "capacity": capacity,
                 "description_url": "https://www.univ-rouen.fr/formation/",
+                # Pégase curriculum objects for the registration export; the university
+                # diplomas (DU) have none, so the export screen shows what that means.
+                "sis_code": "" if type_code == "DU" else f"PEG-{code}",
                 **milestones,
             },
         )

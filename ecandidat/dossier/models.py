@@ -22,6 +22,7 @@ from ecandidat.referentials.models import (
 )
 
 from .enums import StudyResult, Title, TrainingLevel
+from .limits import ADDRESS_LINE_HELP, NAME_HELP, address_line_validators, validate_sis_text
 
 
 class VersionedModel(models.Model):
@@ -80,8 +81,12 @@ class PersonalInformation(VersionedModel):
         _("student number"), max_length=20, blank=True, help_text=_("Set by staff or imports.")
     )
     title = models.CharField(_("Title"), max_length=4, choices=Title.choices)
-    married_name = models.CharField(_("Married name"), max_length=100, blank=True)
-    other_first_name = models.CharField(_("Other first name"), max_length=100, blank=True)
+    married_name = models.CharField(
+        _("Married name"), max_length=100, blank=True, help_text=NAME_HELP
+    )
+    other_first_name = models.CharField(
+        _("Other first name"), max_length=100, blank=True, help_text=NAME_HELP
+    )
     birth_date = models.DateField(_("Birthdate"))
     birth_country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("Country of birth")
@@ -102,7 +107,9 @@ class PersonalInformation(VersionedModel):
         related_name="+",
         verbose_name=_("City of birth"),
     )
-    birth_city_abroad = models.CharField(_("City of birth"), max_length=100, blank=True)
+    birth_city_abroad = models.CharField(
+        _("City of birth"), max_length=100, blank=True, validators=[validate_sis_text]
+    )
     phone = models.CharField(_("Phone number"), max_length=20, blank=True)
     mobile = models.CharField(_("Cell phone number"), max_length=20, blank=True)
 
@@ -137,9 +144,35 @@ class Address(VersionedModel, PlaceMixin):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="address"
     )
     postal_code = models.CharField(_("Postal code"), max_length=10, blank=True)
-    line1 = models.CharField(_("Address"), max_length=100)
-    line2 = models.CharField(_("Additional address 1"), max_length=100, blank=True)
-    line3 = models.CharField(_("Additional address 2"), max_length=100, blank=True)
+    # The lines and the town abroad go to the student information system, which takes 38
+    # characters (dossier/limits.py: the columns stay wider for the values stored before).
+    town_abroad = models.CharField(
+        _("Town"),
+        max_length=100,
+        blank=True,
+        validators=address_line_validators(),
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line1 = models.CharField(
+        _("Address"),
+        max_length=100,
+        validators=address_line_validators(),
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line2 = models.CharField(
+        _("Additional address 1"),
+        max_length=100,
+        blank=True,
+        validators=address_line_validators(),
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line3 = models.CharField(
+        _("Additional address 2"),
+        max_length=100,
+        blank=True,
+        validators=address_line_validators(),
+        help_text=ADDRESS_LINE_HELP,
+    )
 
     class Meta:
         verbose_name = _("address")

@@ -8,7 +8,8 @@ from .models import OutboxEmail
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    """Administrators see every email, filter the failed ones and send them again."""
+    """Administrators see every email, filter the failed ones and send them again. No one
+    deletes one: an email that must not leave is cancelled from the staff outbox (audited)."""
 
     list_display = ["created_at", "template", "recipient", "status", "attempts", "sent_at"]
     list_filter = ["status", "template", "language"]
@@ -23,11 +24,13 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.action(description=_("Send the selected emails again"))
     def send_again(self, request, queryset):
-        for email in queryset:
-            services.requeue(email.pk, actor=request.user)
-        count = queryset.count()
+        # An email delivered, or being sent right now, is left as it is.
+        count = sum(services.requeue(email.pk, actor=request.user) for email in queryset)
         self.message_user(
             request,
             ngettext("%(n)d email queued again.", "%(n)d emails queued again.", count)

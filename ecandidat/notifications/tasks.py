@@ -1,6 +1,6 @@
-"""Background work of the notifications app: the delivery task lives in ``services`` (see
-there why); this name stays importable for the worker and for rows queued before."""
+"""Background work of the notifications app: the delivery tasks live in ``services`` (see
+there why); these names stay importable for the worker and for rows queued before."""
 
-from .services import deliver_email
+from .services import deliver_email, deliver_outbox
 
-__all__ = ["deliver_email"]
+__all__ = ["deliver_email", "deliver_outbox"]

@@ -6,3 +6,8 @@ class ReferentialsConfig(AppConfig):
     name = "ecandidat.referentials"
     label = "referentials"
     verbose_name = _("Reference data")
+
+    def ready(self):
+        from . import choices
+
+        choices.register()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from ecandidat.common.cache import forget_model
+
 from .models import (
     BacSeries,
     BacSpeciality,
@@ -45,6 +47,7 @@ def _upsert(model, objects: list, unique_field: str) -> int:
         unique_fields=[unique_field],
         update_fields=fields,
     )
+    forget_model(model)  # a bulk change sends no signal: the cached lists are rebuilt
     return len(objects)
 
 

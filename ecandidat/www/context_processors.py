@@ -38,3 +38,9 @@ def staff(request):
         return {}
 
     return {"staff_menu": staff_menu(user)}
+
+
+def site_mode(request):
+    """The mode, when not normal, for the banner every page carries (set by
+    ``SiteModeMiddleware``; nothing to read otherwise)."""
+    return {"site_mode": getattr(request, "site_mode", None)}

@@ -9,17 +9,25 @@ nothing; the files we build keep the site's policy.
 
 The documents the candidate and the staff pages both offer (the application's PDF, a
 candidate's file, a decision letter) are built here too.
+
+A stored file that is gone, or a storage that cannot be reached, is never a server error:
+views decorated with ``answers_storage_errors`` answer a page saying so (404 for a file that
+can no longer be found, 503 with "try again" for the storage).
 """
 
+import functools
 import mimetypes
 import os
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 
 from ecandidat.applications.pdf import application_pdf
+from ecandidat.applications.services import open_candidate_file
 from ecandidat.decisions.letters import letter_pdf
+from ecandidat.files.storage import FileMissing, StorageUnavailable, open_file
 
 FALLBACK_NAME = "download"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,10 +69,47 @@ def application_pdf_response(application, language: str):
     return attachment(application_pdf(application, language), name, "application/pdf")
 
 
+def storage_error_response(request, error: FileMissing | StorageUnavailable):
+    """404 for a file that can no longer be found, 503 for a storage that failed."""
+    missing = isinstance(error, FileMissing)
+    back = request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    response = render(
+        request,
+        "uploads/unavailable.html",
+        {"missing": missing, "back_url": back},
+        status=404 if missing else 503,
+    )
+    if not missing:
+        response["Retry-After"] = "120"
+    return response
+
+
+def answers_storage_errors(view):
+    """The view's stored file missing or its storage unavailable: a page that says so."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (FileMissing, StorageUnavailable) as error:
+            return storage_error_response(request, error)
+
+    return wrapped
+
+
+def stored_file_response(field_file, filename=None):
+    """A file of ours in the storage (a document type's template…)."""
+    return attachment(open_file(field_file.storage, field_file.name), filename or field_file.name)
+
+
 def candidate_file_response(candidate_file):
     """A file a candidate uploaded, under the name it was stored with."""
     return attachment(
-        candidate_file.file.open("rb"),
+        open_candidate_file(candidate_file),
         candidate_file.original_name,
         candidate_file.content_type,
         untrusted=True,

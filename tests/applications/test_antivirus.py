@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -18,6 +17,7 @@ from ecandidat.applications.models import ApplicationDocument, CandidateFile
 from ecandidat.audit.models import AuditEvent
 from ecandidat.catalog.models import DocumentType
 from ecandidat.files import antivirus
+from ecandidat.files import storage as stored_files
 from ecandidat.files.uploads import UploadRefused
 from ecandidat.notifications.models import OutboxEmail
 from ecandidat.www.staff.forms import DocumentTypeForm
@@ -135,29 +135,35 @@ def test_unreachable_daemon_follows_the_policy(
 
 
 @pytest.mark.django_db
-def test_files_accepted_without_antivirus_are_rescanned_later(
+def test_files_accepted_without_antivirus_are_rescanned_later_from_what_was_received(
     clamd_url, settings, candidate, program, document_types, django_capture_on_commit_callbacks
 ):
+    """A PDF carrying EICAR outside its objects is refused when clamd is up; accepted during
+    an outage, its rewritten copy no longer carries the string (the rewrite drops it), so
+    the rescan checks the bytes received, kept until then."""
 
     settings.CLAMAV_URL = f"tcp://127.0.0.1:{_free_port()}"  # nobody listens
     settings.CLAMAV_UNAVAILABLE_POLICY = "accept"
     application = services.apply(candidate=candidate, program=program, actor=candidate)
+    infected_pdf = make_pdf() + b"\n%" + EICAR + b"\n"
     uploaded = {
         key: services.upload_document(
             application=application,
             document_type_id=document_types[key].pk,
-            data=make_pdf(),
+            data=data,
             filename=f"{key}.pdf",
             actor=candidate,
         ).file
-        for key in ("letter", "cv")
+        for key, data in (("letter", infected_pdf), ("cv", make_pdf()))
     }
     assert {f.scan_status for f in uploaded.values()} == {ScanStatus.PENDING}
-    # The stored copy of the letter turns out to carry a virus.
     bad = uploaded["letter"]
-    name, storage = bad.file.name, bad.file.storage
-    storage.delete(name)
-    assert storage.save(name, ContentFile(make_pdf() + b"\n%" + EICAR + b"\n")) == name
+    storage = bad.file.storage
+    assert stored_files.read(storage, bad.received.name) == infected_pdf
+    rewritten = stored_files.read(storage, bad.file.name)
+    assert EICAR not in rewritten
+    assert not antivirus.scan_bytes(rewritten, clamd_url).infected  # what the old rescan saw
+    stored = [bad.file.name, bad.received.name]
 
     # Still no antivirus: nothing changes, nothing is lost.
     out = io.StringIO()
@@ -167,9 +173,18 @@ def test_files_accepted_without_antivirus_are_rescanned_later(
 
     settings.CLAMAV_URL = clamd_url
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.rescan_pending_files() == {"clean": 1, "infected": 1, "pending": 0}
-    assert CandidateFile.objects.get(pk=uploaded["cv"].pk).scan_status == ScanStatus.CLEAN
-    assert not CandidateFile.objects.filter(pk=bad.pk).exists() and not storage.exists(name)
+        assert services.rescan_pending_files() == {
+            "clean": 1,
+            "infected": 1,
+            "missing": 0,
+            "unreadable": 0,
+            "pending": 0,
+        }
+    cv = CandidateFile.objects.get(pk=uploaded["cv"].pk)
+    assert cv.scan_status == ScanStatus.CLEAN and not cv.received
+    assert not storage.exists(uploaded["cv"].received.name)  # kept only until scanned
+    assert not CandidateFile.objects.filter(pk=bad.pk).exists()
+    assert not any(storage.exists(name) for name in stored)
     letter = ApplicationDocument.objects.get(
         application=application, document_type=document_types["letter"]
     )
@@ -177,6 +192,23 @@ def test_files_accepted_without_antivirus_are_rescanned_later(
     assert "virus" in letter.comment
     assert AuditEvent.objects.filter(action="document.infected", target_id=str(application.pk))
     assert OutboxEmail.objects.filter(template="document_refused", recipient=candidate.email)
+
+
+@pytest.mark.django_db
+def test_only_files_awaiting_the_antivirus_keep_what_was_received(
+    clamd_url, settings, candidate, program, document_types
+):
+    settings.CLAMAV_URL = clamd_url
+    application = services.apply(candidate=candidate, program=program, actor=candidate)
+    document = services.upload_document(
+        application=application,
+        document_type_id=document_types["letter"].pk,
+        data=make_pdf(),
+        filename="letter.pdf",
+        actor=candidate,
+    )
+    assert document.file.scan_status == ScanStatus.CLEAN and not document.file.received
+    assert os.listdir(settings.MEDIA_ROOT) == ["documents"]
 
 
 @pytest.mark.django_db

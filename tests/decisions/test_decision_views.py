@@ -19,7 +19,7 @@ from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from ecandidat.review.models import Tag
 from tests.decisions.test_decisions import decision_types, received, type_of  # noqa: F401
-from tests.factories import CentreFactory, UserFactory, staff_with_role
+from tests.factories import CentreFactory, DecisionFactory, UserFactory, staff_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +306,13 @@ def test_centre_managers_manage_their_centre_tags(client, program, people):
     tag = Tag.objects.get(label="Priority")
     client.force_login(people["outsider"])
     assert client.get(reverse("staff:resource_edit", args=["tags", tag.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_decision_of_the_platform_shows_a_dash_for_who_entered_and_validated(client):
+    """A promotion from the complementary list is entered and validated by no one."""
+    decision = DecisionFactory(validated=True, entered_by=None, automatic="promotion")
+    client.force_login(staff_with_role(StaffRole.CENTRAL_OFFICE))
+    response = client.get(reverse("staff:application", args=[decision.application_id]))
+    assert response.status_code == 200
+    assert "—" in response.content.decode()

@@ -149,10 +149,14 @@ def _count(client, url):
 def test_query_count_does_not_grow_with_entries(client, owner, url_name):
     client.force_login(owner)
     url = reverse(url_name)
+    # Each measure on a warm cache (the sidebar summary and the reference lists are cached,
+    # and the new entries forget the summary): the page's own queries are compared.
+    cold = _count(client, url)
     one = _count(client, url)
     make_entries(owner, 20)
+    _count(client, url)
     assert _count(client, url) == one
-    assert one <= 8
+    assert one <= cold <= 8
 
 
 def test_staff_dossier_query_count_is_constant(client, owner, candidate_manager):

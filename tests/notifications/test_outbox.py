@@ -1,8 +1,4 @@
-import socket
-import threading
-
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.db import transaction
 from django.utils import translation
@@ -66,65 +62,46 @@ def test_email_is_sent_after_commit():
     assert OutboxEmail.objects.get().status == OutboxStatus.SENT
 
 
-class _Handler:
-    def __init__(self):
-        self.messages = []
+@pytest.mark.django_db
+def test_one_delivery_for_a_transaction_that_queues_many_emails(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for i in range(30):
+            services.send_email(
+                "account_created", to=f"a{i}@example.org", context=CONTEXT, language="en"
+            )
+    deliveries = [c for c in callbacks if getattr(c, "func", None) is services.enqueue_delivery]
+    assert len(deliveries) == 1
+    assert len(mail.outbox) == 30
+    assert set(OutboxEmail.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
 
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
 
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.mark.django_db(transaction=True)
+def test_an_email_queued_in_a_savepoint_that_rolled_back_leaves_the_delivery_of_the_others():
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                services.send_email(
+                    "account_created", to="gone@example.org", context=CONTEXT, language="en"
+                )
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        services.send_email(
+            "account_created", to="kept@example.org", context=CONTEXT, language="en"
+        )
+    assert [m.to for m in mail.outbox] == [["kept@example.org"]]
 
 
 @pytest.mark.django_db
-def test_retry_on_smtp_failure_with_a_real_smtp_server(settings):
-    """First the relay is down (connection refused), then it is up: the email gets through."""
-    port = _free_port()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    email = services.send_email(
-        "account_created", to="a@example.org", context=CONTEXT, language="en"
-    )
-
-    services.deliver(email.pk)
-    email.refresh_from_db()
-    assert email.status == OutboxStatus.RETRYING and email.attempts == 1
-    assert "ConnectionRefused" in email.last_error and email.next_attempt_at
-
-    # Not yet due: nothing is retried.
-    assert services.retry_due_emails() == 0
-    handler = _Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        assert services.retry_due_emails(now=email.next_attempt_at) == 1
-    finally:
-        controller.stop()
-    email.refresh_from_db()
-    assert email.status == OutboxStatus.SENT and email.attempts == 2 and email.last_error == ""
-    assert handler.messages[0].rcpt_tos == ["a@example.org"]
-    assert threading.active_count() >= 1
-
-
-@pytest.mark.django_db
-def test_email_fails_for_good_after_max_attempts(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
-    settings.EMAIL_MAX_ATTEMPTS = 2
-    email = services.send_email(
-        "account_created", to="a@example.org", context=CONTEXT, language="en"
-    )
-    services.deliver(email.pk)
-    services.deliver(email.pk)
-    email.refresh_from_db()
-    assert email.status == OutboxStatus.FAILED and email.attempts == 2
-    services.deliver(email.pk)  # a failed email is not retried silently
-    email.refresh_from_db()
-    assert email.attempts == 2
+def test_every_email_gets_its_own_message_id_and_sends_it(run_on_commit):
+    with run_on_commit():
+        first = services.send_email(
+            "account_created", to="a@example.org", context=CONTEXT, language="en"
+        )
+        second = services.send_email(
+            "account_created", to="b@example.org", context=CONTEXT, language="en"
+        )
+    assert first.message_id != second.message_id
+    assert first.message_id.startswith("<") and first.message_id.endswith("@ecandidat.local>")
+    sent = {m.to[0]: m.message()["Message-ID"] for m in mail.outbox}
+    assert sent == {"a@example.org": first.message_id, "b@example.org": second.message_id}

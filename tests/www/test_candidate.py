@@ -139,8 +139,9 @@ def test_candidate_pages_query_count_is_constant(client, candidate, url_name):
     for _ in range(3):
         client.post(reverse("public:set_language"), {"language": "en"})
     assert _queries(client, url) == first
-    # The session and the user; the sidebar's summary comes from the cache.
-    assert first <= 3 and cold == first + 1
+    # The session and the user (and, on the home page, the applications with their
+    # decisions); the sidebar's summary comes from the cache.
+    assert first <= 4 and cold == first + 1
 
 
 def test_public_pages_query_count(client):
@@ -155,3 +156,23 @@ def test_the_sidebar_summary_follows_every_change_of_the_dossier(client, candida
     assert client.get(url).context["dossier_status"]["address"] is True
     Address.objects.filter(user=candidate).get().delete()
     assert client.get(url).context["dossier_status"]["address"] is False
+
+
+@pytest.mark.parametrize(
+    "url_name", ["candidate:dossier_personal", "candidate:dossier_baccalaureate"]
+)
+def test_edit_forms_take_their_reference_lists_from_the_cache(
+    client, candidate, referentials, url_name
+):
+    """Countries, nationalities and departments (~850 options) are not read per request."""
+    url = reverse(url_name) + "?edit"
+    _queries(client, url)  # lists built and cached
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    read = " ".join(query["sql"] for query in ctx.captured_queries)
+    assert 'FROM "referentials_country"' not in read
+    assert 'FROM "referentials_department"' not in read
+    page = response.content.decode()
+    assert page.count("<option") > 400
+    assert '<option value="FR" selected>' in page  # the default country chosen

@@ -131,7 +131,12 @@ def test_limits_are_shared_through_redis(client, settings):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "ecandidat-test",
-        }
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "ecandidat.common.failover_cache.FailoverCache",
+            "OPTIONS": {"primary": "default", "fallback": "local"},
+        },
     }
 
     cache.clear()

@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 # Queries per page, whatever the volume: the user, the second-factor check, the role walk
 # and the permissions (4), then the page's own. The application page, which is about one
 # application and does not grow with the campaign, reads its documents, answers, decisions,
-# notes, tags and timeline (and offers the decision form): 18.
+# notes, tags and timeline (and offers the decision form, its lists from the cache): 12.
 BUDGET = 12
-BUDGETS = {"application": 18}
+BUDGETS = {"application": 12}
 
 STATUSES = [FileStatus.WAITING, FileStatus.RECEIVED, FileStatus.COMPLETE, FileStatus.INCOMPLETE]
 
@@ -131,6 +131,9 @@ def test_staff_pages_stay_within_their_budget_at_10_and_10000_applications(
     measure(client, pages)  # warm the per-process caches (content types, settings)
     small = measure(client, pages)
     add_applications(program, campaign, 9990, "L")
+    # Warm again: adding 9,990 rows can outlast the cache timeout on a loaded machine, and
+    # the cached lists are the same at any volume.
+    measure(client, pages)
     large = measure(client, pages)
     over = {name: n for name, n in large.items() if n > BUDGETS.get(name, BUDGET)}
     assert not over, f"over the budget: {over}"

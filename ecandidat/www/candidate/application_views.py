@@ -12,21 +12,24 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.applications import services
-from ecandidat.applications.enums import CandidateAnswer, FileStatus
+from ecandidat.applications.enums import CandidateAnswer
 from ecandidat.applications.models import Application, CandidateFile
 from ecandidat.catalog.enums import QuestionKind
 from ecandidat.catalog.models import DocumentType, InstitutionSettings, Program
 from ecandidat.decisions import services as decisions
 from ecandidat.decisions.enums import LETTER_KINDS
 from ecandidat.decisions.services import latest_validated, real_rank
+from ecandidat.files.storage import StorageUnavailable
 from ecandidat.files.uploads import too_large_message
 from ecandidat.www.access import candidate_required
+from ecandidat.www.candidate import progress
 from ecandidat.www.nul import without_nul
 from ecandidat.www.responses import (
+    answers_storage_errors,
     application_pdf_response,
-    attachment,
     candidate_file_response,
     letter_response,
+    stored_file_response,
 )
 from ecandidat.www.upload_limits import (
     shows_upload_refusal,
@@ -80,12 +83,11 @@ def apply(request, program_id):
 
 @candidate_required
 def application_list(request):
-    applications = (
-        Application.objects.of_candidate(request.user)
-        .exclude(file_status=FileStatus.CANCELLED)
-        .with_list_data()
+    return render(
+        request,
+        "candidate/applications/list.html",
+        {"rows": progress.applications_of(request.user)},
     )
-    return render(request, "candidate/applications/list.html", {"applications": applications})
 
 
 def _questions_with_answers(application):
@@ -169,6 +171,13 @@ def document_upload(request, pk, document_type_id):
     except services.DocumentRefused as refused:
         message = _("The file was refused: %(reason)s") % {"reason": refused.message}
         return _upload_refused(request, application, document_type_id, message, 400)
+    except StorageUnavailable:
+        # Our fault, not the file's: the page again, the previous document unchanged.
+        message = _(
+            "Your file could not be saved because of a problem on our side; your application "
+            "has not changed. Please send the file again in a few minutes."
+        )
+        return _upload_refused(request, application, document_type_id, message, 503)
     messages.success(request, _("The document has been uploaded."))
     return redirect(f"{request.path.rsplit('/documents/', 1)[0]}/#documents")
 
@@ -278,22 +287,25 @@ def cancel(request, pk):
 
 
 @candidate_required
+@answers_storage_errors
 def application_file(request, pk):
     application = _own_application(request, pk)
     return application_pdf_response(application, request.user.preferred_language)
 
 
 @candidate_required
+@answers_storage_errors
 def own_file(request, file_id):
     return candidate_file_response(get_object_or_404(CandidateFile, pk=file_id, owner=request.user))
 
 
 @candidate_required
+@answers_storage_errors
 def document_template(request, document_type_id):
     document_type = get_object_or_404(
         DocumentType.objects.exclude(template=""), pk=document_type_id, in_service=True
     )
-    return attachment(document_type.template.open("rb"), document_type.template.name)
+    return stored_file_response(document_type.template)
 
 
 @candidate_required
@@ -334,6 +346,7 @@ def answer_offer(request, pk, value):
 
 
 @candidate_required
+@answers_storage_errors
 def letter(request, pk):
     """The admission or refusal letter, when the commission lets candidates download it."""
 

@@ -16,6 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from ecandidat.accounts.enums import Language
 from ecandidat.dossier.enums import StudyResult, Title, TrainingLevel
 from ecandidat.dossier.ine import is_valid_ine, normalize_ine
+from ecandidat.dossier.limits import (
+    ADDRESS_LINE_HELP,
+    ADDRESS_LINE_MAX_LENGTH,
+    NAME_HELP,
+    NAME_MAX_LENGTH,
+    validate_sis_text,
+)
 from ecandidat.dossier.models import (
     Address,
     Baccalaureate,
@@ -25,6 +32,7 @@ from ecandidat.dossier.models import (
     WorkExperience,
 )
 from ecandidat.identity.models import UniversityIdentity
+from ecandidat.referentials import choices as reference_lists
 from ecandidat.referentials.models import (
     FRANCE,
     BacSeries,
@@ -37,6 +45,7 @@ from ecandidat.referentials.models import (
     Honours,
 )
 from ecandidat.www.public.forms import validate_person_name
+from ecandidat.www.widgets import FastSelect
 
 REFRESH_FIELD = "_refresh"
 
@@ -69,6 +78,9 @@ class DossierForm(forms.Form):
         super().__init__(*args, **kwargs)
         if instance is not None and not self.is_bound:
             self.initial.setdefault("version", instance.version)
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = FastSelect(attrs=field.widget.attrs, choices=field.choices)
         for name, targets in self.dependents.items():
             self.fields[name].widget.attrs.update(
                 {
@@ -84,6 +96,10 @@ class DossierForm(forms.Form):
                 }
             )
         self.configure_dependent_fields()
+        for field in self.fields.values():
+            reference = _reference_list(field)
+            if reference is not None:
+                show_choices(field, reference)
 
     def value_of(self, name: str):
         """The current raw value of a field: typed (bound form) or initial."""
@@ -126,6 +142,27 @@ class DossierForm(forms.Form):
             self.add_error(name, forms.ValidationError(_("This field is required."), "required"))
 
 
+def _reference_list(field) -> list[tuple[str, str]] | None:
+    """The cached list an unrestricted country or department field shows (its queryset
+    still validates what is posted)."""
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset.query.has_filters():
+        return None
+    if isinstance(field, NationalityChoiceField):
+        return reference_lists.nationalities()
+    if field.queryset.model is Country:
+        return reference_lists.countries()
+    if field.queryset.model is Department:
+        return reference_lists.departments()
+    return None
+
+
+def show_choices(field: forms.ModelChoiceField, pairs: list[tuple[str, str]]) -> None:
+    """Show ``pairs`` instead of rows read through the field's queryset. Set last: assigning
+    a queryset afterwards would keep these choices."""
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.choices = [*empty, *pairs]
+
+
 class PlaceFormMixin:
     """Country → department → commune (France) or free-text town (abroad)."""
 
@@ -135,11 +172,12 @@ class PlaceFormMixin:
         country_code = self.value_of(country)
         is_france = country_code == FRANCE
         department_code = self.value_of(department) if is_france else None
-        self.fields[commune].queryset = (
-            Commune.objects.filter(department_id=department_code).order_by("name")
-            if department_code
-            else Commune.objects.none()
-        )
+        field = self.fields[commune]
+        if department_code:
+            field.queryset = Commune.objects.filter(department_id=department_code)
+            show_choices(field, reference_lists.communes_in(str(department_code)))
+        else:
+            field.queryset = Commune.objects.none()
         return is_france, department_code
 
     def clean_place(
@@ -191,19 +229,30 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
     )
     title = forms.ChoiceField(label=_("Title"), choices=[("", "---------"), *Title.choices])
     last_name = forms.CharField(
-        label=_("Last name"), max_length=100, validators=[validate_person_name]
+        label=_("Last name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     married_name = forms.CharField(
-        label=_("Married name"), max_length=100, required=False, validators=[validate_person_name]
+        label=_("Married name"),
+        max_length=NAME_MAX_LENGTH,
+        required=False,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     first_name = forms.CharField(
-        label=_("First name"), max_length=100, validators=[validate_person_name]
+        label=_("First name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     other_first_name = forms.CharField(
         label=_("Other first name"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
         required=False,
         validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     birth_date = forms.DateField(
         label=_("Birthdate"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -217,7 +266,9 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
     birth_commune = forms.ModelChoiceField(
         label=_("City of birth"), queryset=Commune.objects.none(), required=False
     )
-    birth_city_abroad = forms.CharField(label=_("City of birth"), max_length=100, required=False)
+    birth_city_abroad = forms.CharField(
+        label=_("City of birth"), max_length=100, required=False, validators=[validate_sis_text]
+    )
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
     phone = forms.CharField(label=_("Phone number"), max_length=30, required=False)
     mobile = forms.CharField(label=_("Cell phone number"), max_length=30, required=False)
@@ -238,12 +289,6 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
         )
         if self.university is not None:
             self._lock_university_fields()
-        self.fields["nationality"].queryset = Country.objects.all()
-        choices = sorted(
-            ((c.pk, c.nationality or c.name) for c in Country.objects.all()),
-            key=lambda pair: pair[1].casefold(),
-        )
-        self.fields["nationality"].choices = [("", "---------"), *choices]
         self.fields["birth_date"].widget.attrs.update(
             {"min": self.oldest().isoformat(), "max": self.youngest().isoformat()}
         )
@@ -410,10 +455,34 @@ class AddressForm(DossierForm):
     commune = forms.ModelChoiceField(
         label=_("Town"), queryset=Commune.objects.none(), required=False
     )
-    town_abroad = forms.CharField(label=_("Town"), max_length=100, required=False)
-    line1 = forms.CharField(label=_("Address"), max_length=100)
-    line2 = forms.CharField(label=_("Additional address 1"), max_length=100, required=False)
-    line3 = forms.CharField(label=_("Additional address 2"), max_length=100, required=False)
+    # The student information system's limits (dossier/limits.py), shown with each field.
+    town_abroad = forms.CharField(
+        label=_("Town"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=False,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line1 = forms.CharField(
+        label=_("Address"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line2 = forms.CharField(
+        label=_("Additional address 1"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=False,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+    line3 = forms.CharField(
+        label=_("Additional address 2"),
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=False,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
 
     dependents = {"country": ("commune", "town_abroad"), "postal_code": ("commune",)}
 

@@ -8,13 +8,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ecandidat.accounts import services
 from ecandidat.www.access import candidate_required
+from ecandidat.www.candidate import progress
 from ecandidat.www.public.forms import ChangeEmailForm, ChangePasswordForm, LanguageForm
 from ecandidat.www.sso.logout import provider_logout
 
 
 @candidate_required
 def home(request):
-    return render(request, "candidate/home.html")
+    rows = progress.applications_of(request.user)
+    return render(
+        request,
+        "candidate/home.html",
+        {"rows": rows, "offers": [row for row in rows if row.awaits_answer]},
+    )
 
 
 @candidate_required

@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from ecandidat.accounts.enums import Language
+from ecandidat.dossier.limits import NAME_HELP, NAME_MAX_LENGTH
 
 # Letters of any alphabet, with the separators names really use.
 NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?$")
@@ -86,14 +87,16 @@ class StaffLoginLostForm(forms.Form):
 class SignupForm(forms.Form):
     last_name = forms.CharField(
         label=_("Last name"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
         validators=[validate_person_name],
+        help_text=NAME_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     first_name = forms.CharField(
         label=_("First name"),
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
         validators=[validate_person_name],
+        help_text=NAME_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     email = forms.EmailField(

@@ -14,12 +14,12 @@ import logging
 import requests
 from django.conf import settings
 from django.contrib.auth import login
-from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 
+from ecandidat.common.cache import cached
 from ecandidat.identity import services
 from ecandidat.identity.assertion import SignedInIdentity
 from ecandidat.identity.config import enabled_protocols, student_protocol
@@ -62,18 +62,16 @@ def provider_answers(url: str) -> bool:
     few seconds, either way: a crowd at the login page costs the provider one probe, not one
     per click, and nobody waits on the timeout of a provider already known to be down.
     """
-    key = f"sso:answers:{url}"
-    known = cache.get(key)
-    if known is not None:
-        return known
-    try:
-        requests.head(url, timeout=min(settings.SSO_TIMEOUT, 3), allow_redirects=False)
-        answers = True
-    except requests.RequestException as exc:
-        logger.warning("identity provider %s does not answer: %s", url, exc)
-        answers = False
-    cache.set(key, answers, timeout=15)
-    return answers
+
+    def probe() -> bool:
+        try:
+            requests.head(url, timeout=min(settings.SSO_TIMEOUT, 3), allow_redirects=False)
+        except requests.RequestException as exc:
+            logger.warning("identity provider %s does not answer: %s", url, exc)
+            return False
+        return True
+
+    return cached(f"sso:answers:{url}", probe, timeout=15)
 
 
 def unavailable(request, *, protocol: str, audience: str, detail: str = ""):

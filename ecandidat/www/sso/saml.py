@@ -16,7 +16,7 @@ from pathlib import Path
 
 import saml2
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -89,7 +89,9 @@ def config_loader(request=None) -> SPConfig:
     if not enabled():
         raise Http404
     rows = saml_metadata.current()
-    if not rows and cache.add("sso:saml-first-refresh", 1, timeout=60):
+    if not rows and caches[settings.RATELIMIT_USE_CACHE].add(
+        "sso:saml-first-refresh", 1, timeout=60
+    ):
         # First start (the periodic job has not run yet): one attempt a minute at most.
         saml_metadata.refresh_all()
         rows = saml_metadata.current()

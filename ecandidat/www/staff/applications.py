@@ -32,16 +32,17 @@ from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICT
 from ecandidat.exports.models import ListPreference
 from ecandidat.exports.rows import export_rows
 from ecandidat.exports.writers import csv_chunks, xlsx_bytes, xlsx_chunks
+from ecandidat.files.storage import open_file
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from ecandidat.review import dashboard as counts
 from ecandidat.review import services
 from ecandidat.www.access import staff_permission_required
 from ecandidat.www.nul import parse_id, parse_ids, without_nul
-from ecandidat.www.responses import XLSX, attachment
+from ecandidat.www.responses import XLSX, answers_storage_errors, attachment
 
 from . import forms as staff_forms
-from . import lists
+from . import lists, registrations
 from .filters import ApplicationFilterSet
 
 PAGE_SIZE = 50
@@ -156,32 +157,43 @@ def list_preferences(request):
     return redirect("staff:applications")
 
 
+def _contains(queryset, pk) -> bool:
+    """Whether the row ``pk``, known to exist, is in the scoped ``queryset``: asked to the
+    database only when the scope restricts it (the central office's is every row)."""
+    if queryset.query.is_empty():
+        return False
+    if not queryset.query.has_filters():
+        return True
+    return queryset.filter(pk=pk).exists()
+
+
 def _editable_application(request, pk):
-    application = get_object_or_404(_visible(request.user), pk=pk)
-    editable = (
-        request.user.has_perm(CHANGE)
-        and Program.objects.editable_by(request.user).filter(pk=application.program_id).exists()
+    """The application as the page shows it (its relations in the same query), and whether
+    the user may act on it."""
+    application = get_object_or_404(
+        _visible(request.user)
+        .select_related(
+            "candidate", "program", "program__centre", "program__commission", "campaign"
+        )
+        .prefetch_related("tags"),
+        pk=pk,
+    )
+    editable = request.user.has_perm(CHANGE) and _contains(
+        Program.objects.editable_by(request.user), application.program_id
     )
     return application, editable
 
 
 def _can_decide(user, application) -> bool:
-    return (
-        user.has_perm(ENTER)
-        and Application.objects.decidable_by(user).filter(pk=application.pk).exists()
+    return user.has_perm(ENTER) and _contains(
+        Application.objects.decidable_by(user), application.pk
     )
 
 
-def _detail(request, pk, editable, *, failed=None, action=None):
+def _detail(request, application, editable, *, failed=None, action=None):
     """The application page; ``failed`` is the form of ``action`` that was refused, shown
-    again where it was, with what was typed and the messages next to its fields."""
-    application = (
-        Application.objects.select_related(
-            "candidate", "program", "program__centre", "program__commission", "campaign"
-        )
-        .prefetch_related("tags")
-        .get(pk=pk)
-    )
+    again where it was, with what was typed and the messages next to its fields (the
+    caller then reads the application again: a refused service leaves nothing changed)."""
 
     def form(name, form_class, **kwargs):
         if failed is not None and action == name:
@@ -231,7 +243,7 @@ def _detail(request, pk, editable, *, failed=None, action=None):
 @staff_permission_required(VIEW)
 def application_detail(request, pk):
     application, editable = _editable_application(request, pk)
-    return _detail(request, application.pk, editable)
+    return _detail(request, application, editable)
 
 
 # --- the actions of the application page --------------------------------------------------
@@ -318,7 +330,8 @@ def application_action(request, pk, action):
             return redirect("staff:application", pk=application.pk)
     elif form.names_unknown_object():
         raise Http404
-    return _detail(request, application.pk, editable, failed=form, action=action)
+    application, editable = _editable_application(request, pk)
+    return _detail(request, application, editable, failed=form, action=action)
 
 
 @staff_permission_required(CHANGE)
@@ -515,9 +528,10 @@ def decision_enter(request, pk):
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The decision is entered; it is published once validated."))
+            registrations.warn_without_code(request, data["decision_type"], application.program)
             return redirect("staff:application", pk=application.pk)
-    _application, editable = _editable_application(request, pk)
-    return _detail(request, application.pk, editable, failed=form, action="decision")
+    application, editable = _editable_application(request, pk)
+    return _detail(request, application, editable, failed=form, action="decision")
 
 
 @staff_permission_required(VALIDATE)
@@ -533,6 +547,7 @@ def decision_validate(request, pk, decision_id):
         messages.error(request, error.message)
     else:
         messages.success(request, _("The decision is validated: the candidate has been told."))
+        registrations.warn_without_code(request, decision.decision_type, application.program)
     return redirect("staff:application", pk=application.pk)
 
 
@@ -552,6 +567,7 @@ def direct_access(request, pk):
 
 
 @staff_permission_required(VIEW)
+@answers_storage_errors
 def export_file(request, pk):
     """The file of a finished background export or download, for the person who asked."""
 
@@ -559,4 +575,4 @@ def export_file(request, pk):
     name = job.params.get("file")
     if not name:
         raise Http404
-    return attachment(default_storage.open(name, "rb"), f"applications.{name.rsplit('.', 1)[-1]}")
+    return attachment(open_file(default_storage, name), f"applications.{name.rsplit('.', 1)[-1]}")

@@ -32,16 +32,18 @@ from ecandidat.catalog.models import (
     Commission,
     DocumentType,
     InstitutionSettings,
+    PegasePeriod,
     Program,
     Question,
     TrainingType,
 )
 from ecandidat.decisions.models import Decision, DecisionReason, DecisionType
 from ecandidat.directory import lookup as directory
+from ecandidat.files.storage import StorageUnavailable
 from ecandidat.review.models import Tag
 from ecandidat.www.access import staff_required
 
-from . import forms, lists
+from . import forms, lists, registrations
 from .lists import Column
 
 PAGE_SIZE = 25
@@ -174,9 +176,25 @@ RESOURCES = {
                 Column("starts_on", gettext_lazy("start"), "starts_on"),
                 Column("ends_on", gettext_lazy("end"), "ends_on"),
                 Column("status", gettext_lazy("status"), "status"),
+                Column("pegase_period__code", gettext_lazy("Pégase period"), "pegase_period__code"),
             ),
             filters=("status",),
             search=("code", "label_fr"),
+            select_related=("pegase_period",),
+            default_sort="-starts_on",
+            scoped=False,
+        ),
+        Resource(
+            "pegase-periods",
+            PegasePeriod,
+            forms.PegasePeriodForm,
+            (
+                Column("code", gettext_lazy("code"), "code"),
+                Column("label", gettext_lazy("label"), "label"),
+                Column("starts_on", gettext_lazy("start"), "starts_on"),
+                Column("ends_on", gettext_lazy("end"), "ends_on"),
+            ),
+            search=("code", "label"),
             default_sort="-starts_on",
             scoped=False,
         ),
@@ -381,9 +399,21 @@ def resource_edit(request, key, pk=None):
         if not can_edit:
             raise Http404
         if form.is_valid():
-            obj = services.save_form(form, user=request.user)
-            messages.success(request, _("Saved."))
-            return redirect("staff:resource_edit", key=key, pk=obj.pk)
+            try:
+                obj = services.save_form(form, user=request.user)
+            except StorageUnavailable:
+                form.add_error(
+                    None,
+                    _(
+                        "The file could not be saved because of a problem on our side; nothing "
+                        "was changed. Please send the form again in a few minutes."
+                    ),
+                )
+            else:
+                messages.success(request, _("Saved."))
+                if key == "decision-types":
+                    registrations.warn_without_code(request, obj)
+                return redirect("staff:resource_edit", key=key, pk=obj.pk)
     if not can_edit:
         for bound in form.fields.values():
             bound.disabled = True
@@ -483,5 +513,7 @@ def staff_menu(user):
         entries.append((reverse("staff:registrations"), _("Registration export")))
     if user.has_perm("core.change_periodicjob"):
         entries.append((reverse("staff:jobs"), _("Periodic jobs")))
+    if user.has_perm("sitemode.change_sitemode"):
+        entries.append((reverse("staff:site_mode"), _("Site mode")))
     entries.append((reverse("staff:two_factor_setup"), _("Two-factor authentication")))
     return entries

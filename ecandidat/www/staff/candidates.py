@@ -15,6 +15,7 @@ from ecandidat.accounts import services as account_services
 from ecandidat.accounts.enums import Language
 from ecandidat.accounts.models import User
 from ecandidat.applications.access import candidates_visible_to_staff
+from ecandidat.dossier.limits import NAME_HELP, NAME_MAX_LENGTH
 from ecandidat.privacy.erasure import erase_candidate, erasure_inventory
 from ecandidat.www import dossier_sections
 from ecandidat.www.access import staff_permission_required
@@ -79,10 +80,16 @@ class NewPersonForm(forms.Form):
     """Who an account created by staff is for (a candidate's or a colleague's)."""
 
     last_name = forms.CharField(
-        label=gettext_lazy("Last name"), max_length=100, validators=[validate_person_name]
+        label=gettext_lazy("Last name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     first_name = forms.CharField(
-        label=gettext_lazy("First name"), max_length=100, validators=[validate_person_name]
+        label=gettext_lazy("First name"),
+        max_length=NAME_MAX_LENGTH,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
     )
     email = forms.EmailField(label=gettext_lazy("email address"), max_length=254)
     language = forms.ChoiceField(label=gettext_lazy("Preferred language"), choices=Language)

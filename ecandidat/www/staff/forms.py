@@ -14,13 +14,14 @@ from ecandidat.catalog.models import (
     DocumentType,
     InstitutionSettings,
     Milestones,
+    PegasePeriod,
     Program,
     Question,
     TrainingType,
 )
 from ecandidat.decisions.enums import DecisionKind
-from ecandidat.decisions.models import DecisionReason, DecisionType
-from ecandidat.decisions.services import types_for
+from ecandidat.decisions.models import DecisionReason, DecisionType, reasons_in_service
+from ecandidat.decisions.services import type_choices_for, types_for
 from ecandidat.review.models import Tag
 from ecandidat.review.services import tags_for
 from ecandidat.www.nul import parse_id
@@ -73,8 +74,23 @@ class StaffForm(forms.ModelForm):
 class CampaignForm(StaffForm):
     class Meta(StaffForm.Meta):
         model = Campaign
-        fields = ["code", "label_fr", "label_en", "starts_on", "candidate_ends_on", "ends_on"]
+        fields = [
+            "code",
+            "label_fr",
+            "label_en",
+            "starts_on",
+            "candidate_ends_on",
+            "ends_on",
+            "pegase_period",
+        ]
         widgets = {"starts_on": DATE, "candidate_ends_on": DATE, "ends_on": DATE}
+
+
+class PegasePeriodForm(StaffForm):
+    class Meta(StaffForm.Meta):
+        model = PegasePeriod
+        fields = ["code", "label", "starts_on", "ends_on"]
+        widgets = {"starts_on": DATE, "ends_on": DATE}
 
 
 class TrainingTypeForm(StaffForm):
@@ -574,7 +590,15 @@ class DecisionForm(ApplicationActionForm):
         )
         kwargs.setdefault("auto_id", "decision-%s")
         super().__init__(*args, application=application, **kwargs)
+        # The querysets validate what is posted; the lists shown come from the cache.
         self.fields["decision_type"].queryset = types_for(application)
+        self.fields["decision_type"].choices = [
+            (t.pk, t.label) for t in type_choices_for(application)
+        ]
+        self.fields["reason"].choices = [
+            ("", "—"),
+            *((r.pk, r.label) for r in reasons_in_service()),
+        ]
 
     # What each kind of decision needs, and the message shown next to the missing field.
     NEEDS = {

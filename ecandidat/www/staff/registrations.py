@@ -1,10 +1,14 @@
 """Registration export of confirmed candidates: Pégase CSV files for staff, and a JSON
-endpoint for the student information system. Both scoped and audited."""
+endpoint for the student information system. Both scoped and audited, both with the
+same selection (exports/registration.py)."""
 
 import hmac
 
+from django.contrib import messages
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecandidat.applications.models import Application
@@ -13,33 +17,79 @@ from ecandidat.www.access import staff_permission_required
 from ecandidat.www.responses import attachment
 
 PERMISSION = "decisions.change_decision"
+# What the export screen offers to download: the ZIP of eCandidat's three files, or one.
+FILES = ("zip", "candidat", "candidature", "inscription")
+EVERYTHING = "all"  # ?selection=all: every confirmed candidate of the campaign
 
 
 def _scoped(user):
-    return registration.confirmed_registrations(Application.objects.visible_to_staff(user))
+    return Application.objects.visible_to_staff(user)
+
+
+def _everything(data) -> bool:
+    return data.get("selection") == EVERYTHING
 
 
 @staff_permission_required(PERMISSION)
 @require_http_methods(["GET", "POST"])
 def export_page(request):
-    applications = _scoped(request.user)
-    only_new = request.POST.get("only_new") == "on" if request.method == "POST" else True
+    everything = _everything(request.POST if request.method == "POST" else request.GET)
+    selection = registration.select(_scoped(request.user), everything=everything)
     if request.method == "POST":
-        selected = list(
-            applications.filter(registration_exported_at=None) if only_new else applications
-        )
-        if not selected:
+        wanted = request.POST.get("file", "zip")
+        if wanted not in FILES:
             raise Http404
-        content = registration.export_pegase(selected, actor=request.user)
-        return attachment(content, "pegase-opi.zip", "application/zip")
+        if not selection.candidates:
+            messages.warning(request, _("No candidate to export: no file is written."))
+            return redirect("staff:registrations")
+        export = registration.export_pegase(selection, actor=request.user)
+        if wanted == "zip":
+            return attachment(registration.zip_bytes(export.files), export.zip_name)
+        name = next(n for n in export.files if n.startswith(f"{wanted}-"))
+        return attachment(export.files[name], name, "text/csv; charset=utf-8")
+    export = registration.build(selection)
     return render(
         request,
         "staff/registrations.html",
         {
-            "total": applications.count(),
-            "new": applications.filter(registration_exported_at=None).count(),
+            "selection": selection,
+            "everything": everything,
+            "export": export,
+            "downloads": list(zip(FILES[1:], export.files, strict=True)),
+            "wishes": len(selection.applications),
+            "new": sum(a.registration_exported_at is None for a in selection.applications),
         },
     )
+
+
+def warn_without_code(request, decision_type, program=None) -> None:
+    """Tell whoever sets a decision that feeds the registration export where its confirmed
+    candidates would not reach Pégase: on ``program``, or on every program of the type's
+    scope (the decision types screen)."""
+    programs = registration.programs_without_code(decision_type)
+    if program is not None:
+        if programs.filter(pk=program.pk).exists():
+            messages.warning(
+                request,
+                _(
+                    "This program has no Pégase code: candidates who confirm this decision "
+                    "are not sent to Pégase until it has one."
+                ),
+            )
+        return
+    count = programs.count()
+    if count:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d program in service has no Pégase code: its candidates who confirm a "
+                "decision of this type are not sent to Pégase.",
+                "%(n)d programs in service have no Pégase code: their candidates who confirm "
+                "a decision of this type are not sent to Pégase.",
+                count,
+            )
+            % {"n": count},
+        )
 
 
 def _token_refusal(header: str) -> str | None:
@@ -68,16 +118,18 @@ def _refuse(request, reason: str):
 
 @require_GET
 def api(request):
-    """JSON for the SIS: a bearer token (REGISTRATION_API_TOKEN) sees every confirmed
-    registration; a signed-in staff member with the right sees their scope only. Every
-    refusal answers 404 and is audited."""
+    """JSON for the SIS: the candidates, fields and wishes of the day's files (with
+    ``?selection=all``: every confirmed candidate of the active campaign) and their report.
+    Reading marks nothing exported: the files' download does. A bearer token
+    (REGISTRATION_API_TOKEN) sees the whole institution; a signed-in staff member with the
+    right sees their scope only. Every refusal answers 404 and is audited."""
     header = request.headers.get("Authorization")
     if header is not None:
         # A request that names a token is judged on it alone, never on a session as well.
         refusal = _token_refusal(header)
         if refusal:
             _refuse(request, refusal)
-        applications = registration.confirmed_registrations(Application.objects.all())
+        applications = Application.objects.all()
         actor, who = None, "api-token"
     elif (
         request.user.is_authenticated
@@ -88,8 +140,7 @@ def api(request):
         actor, who = request.user, request.user.get_username()
     else:
         _refuse(request, "not_allowed" if request.user.is_authenticated else "no_credentials")
-    if request.GET.get("new") == "1":
-        applications = applications.filter(registration_exported_at=None)
-    data = registration.as_json(applications)
-    registration.record_api_read(actor=actor, client=who, count=len(data))
-    return JsonResponse({"registrations": data})
+    selection = registration.select(applications, everything=_everything(request.GET))
+    data = registration.as_json(selection)
+    registration.record_api_read(actor=actor, client=who, count=len(data["registrations"]))
+    return JsonResponse(data)

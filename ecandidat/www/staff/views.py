@@ -23,6 +23,7 @@ from ecandidat.www.access import staff_permission_required, staff_required
 from ecandidat.www.dossier_sections import LIST_SECTIONS, SINGLE_SECTIONS
 from ecandidat.www.nul import parse_id
 from ecandidat.www.responses import (
+    answers_storage_errors,
     application_pdf_response,
     candidate_file_response,
     letter_response,
@@ -92,6 +93,7 @@ def email_preview_html(request, key, language):
 
 
 @staff_required
+@answers_storage_errors
 def application_pdf(request, pk):
     application = get_object_or_404(
         Application.objects.visible_to_staff(request.user).select_related("candidate", "program"),
@@ -101,6 +103,7 @@ def application_pdf(request, pk):
 
 
 @staff_required
+@answers_storage_errors
 def candidate_file(request, file_id):
     visible = Application.objects.visible_to_staff(request.user)
     candidate_file_ = get_object_or_404(
@@ -135,6 +138,7 @@ def apply_for_candidate(request, dossier_number):
 
 
 @staff_required
+@answers_storage_errors
 def application_letter(request, pk):
     application = get_object_or_404(
         Application.objects.visible_to_staff(request.user).select_related(

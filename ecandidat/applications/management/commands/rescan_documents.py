@@ -6,7 +6,8 @@ from ecandidat.applications.services import rescan_pending_files
 class Command(BaseCommand):
     help = (
         "Scan the files accepted while the antivirus was unavailable; remove infected ones "
-        "and tell their candidates (periodic job)."
+        "and tell their candidates (periodic job). A file whose content is gone is flagged "
+        "and skipped."
     )
 
     def add_arguments(self, parser):
@@ -15,7 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args, limit, **options):
         counts = rescan_pending_files(limit=limit)
         self.stdout.write(
-            "{clean} clean, {infected} infected and removed, {pending} still pending.".format(
-                **counts
-            )
+            "{clean} clean, {infected} infected and removed, {missing} missing from the "
+            "storage (flagged), {unreadable} unreadable, {pending} still pending.".format(**counts)
         )

@@ -1,14 +1,17 @@
+import contextlib
 import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from ecandidat.accounts.enums import StaffRole, UserKind
 from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
 from ecandidat.demo.applications import load_demo_applications
 from ecandidat.demo.catalog import load_demo_catalog
+from ecandidat.files import antivirus
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-ecandidat-2026")
 
@@ -72,8 +75,24 @@ class Command(BaseCommand):
                 IssuedDossierNumber.objects.get_or_create(number=candidate.username)
                 candidate.set_password(DEMO_PASSWORD)
                 candidate.save(update_fields=["password"])
-            load_demo_applications(DEMO_PASSWORD)
+            with self.antivirus_policy():
+                load_demo_applications(DEMO_PASSWORD)
         self.print_summary()
+
+    def antivirus_policy(self):
+        """The demo's documents go through the antivirus like any upload. When CLAMAV_URL is
+        set but clamd does not answer, they are accepted marked for a rescan (as
+        CLAMAV_UNAVAILABLE_POLICY=accept does) instead of stopping the set-up."""
+        if not settings.CLAMAV_URL or antivirus.ping():
+            return contextlib.nullcontext()
+        self.stderr.write(
+            self.style.WARNING(
+                f"clamd does not answer at CLAMAV_URL ({settings.CLAMAV_URL}): the demo "
+                "documents are stored marked 'to be scanned again'; rescan_documents scans "
+                "them once clamd is up."
+            )
+        )
+        return override_settings(CLAMAV_UNAVAILABLE_POLICY="accept")
 
     def print_summary(self):
         with translation.override("en"):

@@ -1,11 +1,19 @@
 from django.core.management.base import BaseCommand
 
-from ecandidat.notifications.services import retry_due_emails
+from ecandidat.notifications.services import sweep
 
 
 class Command(BaseCommand):
-    help = "Send again the outbox emails whose retry time has come (periodic job)."
+    help = (
+        "The outbox's safety net (periodic job): emails left by a stopped worker go back to "
+        "pending, delivery tasks it left running are marked failed, and a delivery is queued "
+        "when emails are due (pending, or waiting for a retry whose time has come)."
+    )
 
     def handle(self, *args, **options):
-        count = retry_due_emails()
-        self.stdout.write(f"{count} email(s) retried.")
+        report = sweep()
+        self.stdout.write(
+            f"{report['returned']} email(s) given back by a stopped worker, "
+            f"{report['stuck_tasks']} stuck delivery task(s), "
+            f"delivery {'queued' if report['due'] else 'not needed'}."
+        )
