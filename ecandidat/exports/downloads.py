@@ -15,6 +15,7 @@ from zipstream import ZipStream
 
 from ecandidat.applications.models import ApplicationDocument
 from ecandidat.applications.pdf import application_pdf
+from ecandidat.applications.services import open_candidate_file
 
 from .writers import file_chunks, temporary_file
 
@@ -54,14 +55,17 @@ def _pdf(application, language: str) -> Iterator[bytes]:
     yield application_pdf(application, language)
 
 
-def _read(stored) -> Iterator[bytes]:
-    with stored.open("rb") as handle:
+def _read(handle) -> Iterator[bytes]:
+    with handle:
         while chunk := handle.read(READ_CHUNK):
             yield chunk
 
 
 def _add_documents(archive: ZipStream, applications, document_type: str) -> None:
-    """The file of one document type for each application that has one (one query)."""
+    """The file of one document type for each application that has one (one query). Each
+    file is opened here, before the first byte of the archive goes out: a file gone from
+    the storage (flagged so), or a storage that cannot be reached, is told as such
+    (``FileMissing``, ``StorageUnavailable``) instead of cutting a download midway."""
     documents = {
         document.application_id: document
         for document in ApplicationDocument.objects.filter(
@@ -70,11 +74,19 @@ def _add_documents(archive: ZipStream, applications, document_type: str) -> None
             file__isnull=False,
         ).select_related("file")
     }
-    for application in applications:
-        document = documents.get(application.pk)
-        if document is not None:
-            extension = document.file.original_name.rsplit(".", 1)[-1]
-            archive.add(_read(document.file.file), f"{_stem(application)}.{extension}")
+    opened = []
+    try:
+        for application in applications:
+            document = documents.get(application.pk)
+            if document is not None:
+                extension = document.file.original_name.rsplit(".", 1)[-1]
+                handle = open_candidate_file(document.file)
+                opened.append(handle)
+                archive.add(_read(handle), f"{_stem(application)}.{extension}")
+    except BaseException:
+        for handle in opened:
+            handle.close()
+        raise
 
 
 def _merged_pdf(applications, language: str):

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from ecandidat.accounts.enums import StaffRole
+from ecandidat.applications import services as application_services
 from ecandidat.applications.enums import FileStatus
 from ecandidat.applications.models import Answer, Application, ApplicationDocument
 from ecandidat.catalog.enums import QuestionKind
@@ -31,6 +32,7 @@ from ecandidat.exports.rows import export_rows, export_rows_of
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from ecandidat.review.models import Note, Tag
+from tests.applications.conftest import prepared
 from tests.factories import ProgramFactory, UserFactory, decision_type, staff_with_role
 
 from .volume import make_applications
@@ -361,3 +363,41 @@ def test_languages_of_the_labels(filled):
         (french,) = export_rows(Application.objects.filter(pk=first.pk), columns)
     assert english[0] == first.program.label_en and french[0] == first.program.label_fr
     assert (english[1], french[1]) == ("Germany", "Allemagne")
+
+
+@pytest.fixture
+def uploaded(candidate, program, document_types, questions):
+    """A transmitted application with its CV and cover letter uploaded."""
+    application = prepared(candidate, program, document_types, questions)
+    return application_services.submit(application_id=application.pk, actor=candidate)
+
+
+def test_a_zip_of_one_document_type_holds_the_stored_bytes(client, uploaded, document_types):
+    client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=uploaded.program.centre))
+    letter = ApplicationDocument.objects.select_related("file").get(
+        application=uploaded, document_type=document_types["letter"]
+    )
+    response = client.post(
+        reverse("staff:applications_download"),
+        {"ids": [uploaded.pk], "kind": "document", "document_type": letter.document_type_id},
+    )
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    (name,) = archive.namelist()
+    with letter.file.file.open("rb") as stored:
+        assert archive.read(name) == stored.read()
+
+
+def test_a_stored_file_gone_is_a_page_not_a_broken_zip(client, uploaded, document_types):
+    """The files are opened before the archive starts: a missing one answers the storage
+    page (404) instead of a download cut midway."""
+    client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=uploaded.program.centre))
+    letter = ApplicationDocument.objects.select_related("file").get(
+        application=uploaded, document_type=document_types["letter"]
+    )
+    letter.file.file.storage.delete(letter.file.file.name)
+    response = client.post(
+        reverse("staff:applications_download"),
+        {"ids": [uploaded.pk], "kind": "document", "document_type": letter.document_type_id},
+    )
+    assert response.status_code == 404
+    assert not response.streaming

@@ -466,6 +466,7 @@ def dashboard(request):
 
 @staff_permission_required(VIEW)
 @require_POST
+@answers_storage_errors
 def download(request):
     """Several application files at once, only within the user's scope; large selections
     are built by the worker (progress page, then a private download)."""
