@@ -243,12 +243,13 @@ def export_rows(
     applications,
     columns: Sequence[Column],
     *,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[list]:
     """The cells of ``columns`` for each application of the queryset, in primary-key order,
     read on a server-side cursor ``chunk_size`` rows at a time. ``progress`` is told how
     many rows each chunk brought, once they are consumed."""
+    chunk_size = chunk_size or CHUNK_SIZE
     plan = _Plan(columns, connections[applications.db].vendor)
     values = plan.values(applications).iterator(chunk_size=chunk_size)
 

@@ -401,3 +401,19 @@ def test_a_stored_file_gone_is_a_page_not_a_broken_zip(client, uploaded, documen
     )
     assert response.status_code == 404
     assert not response.streaming
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_request_streams_in_autocommit(client, program, campaign, monkeypatch):
+    """As in production (no transaction around the request): on PostgreSQL the rows' cursor
+    is declared WITH HOLD and read after the view has returned, chunk by chunk."""
+    manager = staff_with_role(StaffRole.CENTRE_MANAGER, centre=program.centre)
+    other = ProgramFactory(centre=program.centre)
+    make_applications(25, programs=[program, other], campaign=campaign, staff=manager)
+    monkeypatch.setattr(export_rows_module, "CHUNK_SIZE", 10)
+    client.force_login(manager)
+    header = [str(c.label) for c in COLUMNS]
+    visible = Application.objects.visible_to_staff(manager)
+    expected = old_csv_in_the_request(header, old_rows(visible, COLUMNS))
+    response = client.get(_all_columns_url("csv"))
+    assert b"".join(response.streaming_content) == expected
