@@ -3,11 +3,10 @@ download, with progress the page shows live. Each application is
 its own transaction, so a refusal or an error on one leaves the others done; an unexpected
 error stops the job as FAILED with a message for the person who started it."""
 
-import io
 import logging
 import uuid
 
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +25,10 @@ from ecandidat.decisions.services import (
     types_for,
     validate_decision,
 )
-from ecandidat.exports.columns import BY_KEY, with_column_data
-from ecandidat.exports.downloads import build
-from ecandidat.exports.writers import CsvWriter, xlsx_bytes
+from ecandidat.exports.columns import BY_KEY
+from ecandidat.exports.downloads import as_file, build
+from ecandidat.exports.rows import export_rows_of
+from ecandidat.exports.writers import csv_file, xlsx_file
 from ecandidat.review import services as review
 
 from .models import BulkJob
@@ -135,30 +135,21 @@ def _run_job(job) -> None:
 
 
 def _run_export(job) -> None:
+    """The export streamed into a temporary file (rows read a chunk at a time), then handed
+    to the storage: memory stays flat whatever the number of rows."""
     columns = [BY_KEY[k] for k in job.params.get("columns", []) if k in BY_KEY]
     fmt = job.action.removeprefix("export_")
-    queryset = with_column_data(
-        Application.objects.filter(pk__in=job.application_ids), columns
-    ).order_by("pk")
 
-    def rows():
-        for application in queryset.iterator(chunk_size=500):
-            yield [c.value(application) for c in columns]  # neutralised by the writers
-            job.done += 1
-            if job.done % 500 == 0:
-                BulkJob.objects.filter(pk=job.pk).update(done=job.done)
+    def progress(count):
+        job.done += count
+        BulkJob.objects.filter(pk=job.pk).update(done=job.done)
 
     with translation.override(job.user.preferred_language):
         header = [str(c.label) for c in columns]
-        if fmt == "xlsx":
-            content = xlsx_bytes(header, rows())
-        else:
-            text = io.StringIO()
-            writer = CsvWriter(text, delimiter=";")
-            writer.writerow(header)
-            writer.writerows(rows())
-            content = ("\ufeff" + text.getvalue()).encode()
-    _store(job, content, fmt)
+        rows = export_rows_of(job.application_ids, columns, progress=progress)
+        handle = xlsx_file(header, rows) if fmt == "xlsx" else csv_file(header, rows)
+    with handle:
+        _store(job, handle, fmt)
 
 
 def _bulk_enter_decision(job, application_id: int) -> None:
@@ -197,8 +188,11 @@ def _bulk_schedule(job, application_id: int) -> None:
     schedule_publication(application_id=application_id, publish_at=moment, user=job.user)
 
 
-def _store(job, content: bytes, extension: str) -> None:
-    name = default_storage.save(f"exports/{uuid.uuid4().hex}.{extension}", ContentFile(content))
+def _store(job, handle, extension: str) -> None:
+    """Keep the open file ``handle`` (read from its start) as the job's result."""
+    name = default_storage.save(
+        f"exports/{uuid.uuid4().hex}.{extension}", File(handle, name=f"export.{extension}")
+    )
     job.params = {**job.params, "file": name}
     job.status = BulkJob.Status.DONE
     job.done = job.total
@@ -218,4 +212,5 @@ def _run_download(job) -> None:
         document_type=job.params.get("document_type", ""),
         language=job.user.preferred_language,
     )
-    _store(job, content, name.rsplit(".", 1)[-1])
+    with as_file(content) as handle:
+        _store(job, handle, name.rsplit(".", 1)[-1])

@@ -4,16 +4,19 @@ the registration API keeps it as typed."""
 import csv
 import io
 import zipfile
+from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from ecandidat.accounts.enums import StaffRole
 from ecandidat.applications.models import Application
 from ecandidat.dossier.models import Address, PersonalInformation
 from ecandidat.exports import registration
-from ecandidat.exports.writers import neutralise
+from ecandidat.exports.writers import neutralise, neutralise_row
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
 from tests.decisions.test_decisions import decision_types, received  # noqa: F401
@@ -54,6 +57,12 @@ def test_neutralise_leaves_plain_values(value, cell):
     assert neutralise(value) == cell
 
 
+def test_neutralise_row_is_neutralise_on_each_cell():
+    row = [*HOSTILE, "LEBRUN", "", "+33235146000", "+33 2 35", None, 4, -2, 1.5, True]
+    row += [gettext_lazy("Yes"), date(2000, 5, 17), SafeString("=1")]
+    assert neutralise_row(row) == [neutralise(value) for value in row]
+
+
 @pytest.fixture
 def hostile_application(program, campaign):
     (application,) = received(program, campaign)
@@ -84,7 +93,7 @@ def test_application_exports_in_the_request(client, hostile_application, program
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text), delimiter=";"))[1][1] == "'" + value
     response = client.get(reverse("staff:applications_export", args=["xlsx"]) + COLUMNS)
-    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.values)
     assert as_read_from_xlsx(rows[1][1]) == as_read_from_xlsx("'" + value)
 
 

@@ -249,7 +249,7 @@ def test_exports_have_the_chosen_columns_and_neutralise_formulas(client, applica
         reverse("staff:applications_export", args=["xlsx"])
         + "?columns=dossier_number&columns=last_name&columns=program"
     )
-    workbook = load_workbook(io.BytesIO(client.get(url).content))
+    workbook = load_workbook(io.BytesIO(b"".join(client.get(url).streaming_content)))
     rows = list(workbook.active.values)
     assert rows[0] == ("dossier number", "Last name", "program")
     assert rows[1][0] == candidate.username and rows[1][1] == "'=HYPERLINK(1)"
@@ -279,25 +279,20 @@ def test_downloads_of_the_selection(client, application, manager, document_types
     client.force_login(manager)
     url = reverse("staff:applications_download")
     archive = zipfile.ZipFile(
-        io.BytesIO(client.post(url, {"ids": [application.pk], "kind": "zip"}).content)
+        io.BytesIO(
+            b"".join(client.post(url, {"ids": [application.pk], "kind": "zip"}).streaming_content)
+        )
     )
     assert archive.namelist() == [
         f"{application.candidate.username}-{application.program.code}.pdf"
     ]
     merged = client.post(url, {"ids": [application.pk], "kind": "pdf"})
-    assert len(PdfReader(io.BytesIO(merged.content)).pages) >= 3
-    letters = zipfile.ZipFile(
-        io.BytesIO(
-            client.post(
-                url,
-                {
-                    "ids": [application.pk],
-                    "kind": "document",
-                    "document_type": document_types["letter"].pk,
-                },
-            ).content
-        )
+    assert len(PdfReader(io.BytesIO(b"".join(merged.streaming_content))).pages) >= 3
+    letters = client.post(
+        url,
+        {"ids": [application.pk], "kind": "document", "document_type": document_types["letter"].pk},
     )
+    letters = zipfile.ZipFile(io.BytesIO(b"".join(letters.streaming_content)))
     assert letters.namelist()[0].endswith(".jpg")
     client.force_login(staff_with_role(StaffRole.CENTRE_MANAGER, centre=CentreFactory()))
     assert client.post(url, {"ids": [application.pk], "kind": "zip"}).status_code == 404
@@ -356,7 +351,8 @@ def test_every_column_renders(client, application, manager):
     url = reverse("staff:applications_export", args=["xlsx"]) + "".join(
         f"&columns={c.key}" for c in COLUMNS
     ).replace("&", "?", 1)
-    rows = list(load_workbook(io.BytesIO(client.get(url).content)).active.values)
+    content = b"".join(client.get(url).streaming_content)
+    rows = list(load_workbook(io.BytesIO(content)).active.values)
     assert len(rows[0]) == len(COLUMNS) and rows[1][0] == application.candidate.username
 
 

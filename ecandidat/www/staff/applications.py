@@ -30,7 +30,8 @@ from ecandidat.exports import downloads
 from ecandidat.exports import services as export_services
 from ecandidat.exports.columns import BY_KEY, COLUMNS, DEFAULT_COLUMNS, RESTRICTED, with_column_data
 from ecandidat.exports.models import ListPreference
-from ecandidat.exports.writers import CsvWriter, xlsx_bytes
+from ecandidat.exports.rows import export_rows
+from ecandidat.exports.writers import csv_chunks, xlsx_bytes, xlsx_chunks
 from ecandidat.files.storage import open_file
 from ecandidat.jobs import services as jobs
 from ecandidat.jobs.models import BulkJob
@@ -375,14 +376,11 @@ def bulk_job(request, pk):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @staff_permission_required(VIEW)
 @require_http_methods(["GET"])
 def export(request, fmt):
+    """The list's export, streamed (CSV as the rows arrive, XLSX from a temporary file);
+    beyond ``EXPORT_SYNC_LIMIT`` rows, written by the worker."""
     preference = _preference(request.user)
     allowed = {c.key for c in allowed_columns(request.user)}
     keys = [k for k in request.GET.getlist("columns") if k in allowed] or [
@@ -390,7 +388,9 @@ def export(request, fmt):
     ]
     columns = [BY_KEY[k] for k in keys]
     qs = _filterset(request, preference).qs
-    if fmt in ("csv", "xlsx") and qs.count() > jobs.EXPORT_SYNC_LIMIT:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    if qs.count() > jobs.EXPORT_SYNC_LIMIT:
         job = jobs.start_export_job(
             user=request.user,
             fmt=fmt,
@@ -398,22 +398,12 @@ def export(request, fmt):
             columns=keys,
         )
         return redirect("staff:bulk_job", pk=job.pk)
-    rows = with_column_data(qs, columns).order_by("pk").iterator(chunk_size=500)
     export_services.record_export(user=request.user, fmt=fmt, columns=keys)
     header = [str(c.label) for c in columns]
+    rows = export_rows(qs, columns)
     if fmt == "csv":
-        writer = CsvWriter(_Echo(), delimiter=";")  # neutralises every cell
-
-        def lines():
-            yield "\ufeff" + writer.writerow(header)
-            for application in rows:
-                yield writer.writerow([c.value(application) for c in columns])
-
-        return attachment(lines(), "applications.csv", "text/csv; charset=utf-8")
-    if fmt == "xlsx":
-        content = xlsx_bytes(header, ([c.value(a) for c in columns] for a in rows))
-        return attachment(content, "applications.xlsx", XLSX)
-    raise Http404
+        return attachment(csv_chunks(header, rows), "applications.csv", "text/csv; charset=utf-8")
+    return attachment(xlsx_chunks(header, rows), "applications.xlsx", XLSX)
 
 
 @staff_permission_required(VIEW)
@@ -476,6 +466,7 @@ def dashboard(request):
 
 @staff_permission_required(VIEW)
 @require_POST
+@answers_storage_errors
 def download(request):
     """Several application files at once, only within the user's scope; large selections
     are built by the worker (progress page, then a private download)."""
