@@ -54,6 +54,29 @@ def current_year() -> int:
     return timezone.localdate().year
 
 
+def name_field(label, *, required: bool = True) -> forms.CharField:
+    """A person's name as the student information system stores it (its length, shown)."""
+    return forms.CharField(
+        label=label,
+        max_length=NAME_MAX_LENGTH,
+        required=required,
+        validators=[validate_person_name],
+        help_text=NAME_HELP,
+    )
+
+
+def address_line(label, *, required: bool = True) -> forms.CharField:
+    """An address line as the student information system stores it (38 characters, no
+    ``;`` or ``"``)."""
+    return forms.CharField(
+        label=label,
+        max_length=ADDRESS_LINE_MAX_LENGTH,
+        required=required,
+        validators=[validate_sis_text],
+        help_text=ADDRESS_LINE_HELP,
+    )
+
+
 class CountryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.name
@@ -228,32 +251,10 @@ class PersonalInformationForm(PlaceFormMixin, DossierForm):
         ),
     )
     title = forms.ChoiceField(label=_("Title"), choices=[("", "---------"), *Title.choices])
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=NAME_MAX_LENGTH,
-        validators=[validate_person_name],
-        help_text=NAME_HELP,
-    )
-    married_name = forms.CharField(
-        label=_("Married name"),
-        max_length=NAME_MAX_LENGTH,
-        required=False,
-        validators=[validate_person_name],
-        help_text=NAME_HELP,
-    )
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=NAME_MAX_LENGTH,
-        validators=[validate_person_name],
-        help_text=NAME_HELP,
-    )
-    other_first_name = forms.CharField(
-        label=_("Other first name"),
-        max_length=NAME_MAX_LENGTH,
-        required=False,
-        validators=[validate_person_name],
-        help_text=NAME_HELP,
-    )
+    last_name = name_field(_("Last name"))
+    married_name = name_field(_("Married name"), required=False)
+    first_name = name_field(_("First name"))
+    other_first_name = name_field(_("Other first name"), required=False)
     birth_date = forms.DateField(
         label=_("Birthdate"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -456,33 +457,10 @@ class AddressForm(DossierForm):
         label=_("Town"), queryset=Commune.objects.none(), required=False
     )
     # The student information system's limits (dossier/limits.py), shown with each field.
-    town_abroad = forms.CharField(
-        label=_("Town"),
-        max_length=ADDRESS_LINE_MAX_LENGTH,
-        required=False,
-        validators=[validate_sis_text],
-        help_text=ADDRESS_LINE_HELP,
-    )
-    line1 = forms.CharField(
-        label=_("Address"),
-        max_length=ADDRESS_LINE_MAX_LENGTH,
-        validators=[validate_sis_text],
-        help_text=ADDRESS_LINE_HELP,
-    )
-    line2 = forms.CharField(
-        label=_("Additional address 1"),
-        max_length=ADDRESS_LINE_MAX_LENGTH,
-        required=False,
-        validators=[validate_sis_text],
-        help_text=ADDRESS_LINE_HELP,
-    )
-    line3 = forms.CharField(
-        label=_("Additional address 2"),
-        max_length=ADDRESS_LINE_MAX_LENGTH,
-        required=False,
-        validators=[validate_sis_text],
-        help_text=ADDRESS_LINE_HELP,
-    )
+    town_abroad = address_line(_("Town"), required=False)
+    line1 = address_line(_("Address"))
+    line2 = address_line(_("Additional address 1"), required=False)
+    line3 = address_line(_("Additional address 2"), required=False)
 
     dependents = {"country": ("commune", "town_abroad"), "postal_code": ("commune",)}
 
