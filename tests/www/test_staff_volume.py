@@ -176,6 +176,18 @@ def test_the_list_shows_the_active_campaign_unless_another_is_asked_for(client, 
     assert shown(f"?campaign={last_year.pk}") == ({last_year.pk}, 2)
     assert shown("?campaign=all") == ({campaign.pk, last_year.pk}, 5)
 
+    # The statistics too: last year's applications are counted only when asked for.
+    statistics = reverse("staff:applications_dashboard")
+
+    def counted(query=""):
+        return client.get(statistics + query).context["totals"]["total"]
+
+    assert counted() == 3
+    assert counted(f"?campaign={last_year.pk}") == 2
+    assert counted("?campaign=all&by=centre") == 5
+    page = client.get(statistics + "?campaign=all").content.decode()
+    assert "campaign=all&amp;format=xlsx" in page  # the export follows the choice
+
 
 @pytest.mark.parametrize(
     "query, expected",

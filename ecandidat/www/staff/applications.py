@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -43,7 +44,7 @@ from ecandidat.www.responses import XLSX, answers_storage_errors, attachment
 
 from . import forms as staff_forms
 from . import lists, registrations
-from .filters import ApplicationFilterSet
+from .filters import ApplicationFilterSet, CampaignFilterSet
 
 PAGE_SIZE = 50
 VIEW = "catalog.view_program"
@@ -411,7 +412,9 @@ def dashboard(request):
     group = request.GET.get("by", "program")
     if group not in counts.GROUPS:
         group = "program"
-    applications = Application.objects.visible_to_staff(request.user)
+    # Last year's applications stay out unless asked for, as on the list.
+    campaign = CampaignFilterSet(request.GET, queryset=Application.objects.none(), request=request)
+    applications = campaign.filter_queryset(Application.objects.visible_to_staff(request.user))
     rows = counts.counts_by(applications, group)
     totals = counts.totals(rows)
     # The cells of each line in the order of the columns, so the template only iterates.
@@ -460,6 +463,9 @@ def dashboard(request):
             ],
             "chart_width": max(len(per_day), 1) * 10,
             "funnel": counts.funnel(applications),
+            "campaign_form": campaign.form,
+            # Kept by the grouping links and the export.
+            "campaign_query": urlencode({"campaign": request.GET.get("campaign", "")}),
         },
     )
 

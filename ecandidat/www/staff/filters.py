@@ -30,6 +30,25 @@ def _campaign_choices():
     ]
 
 
+def campaign_filter():
+    return django_filters.ChoiceFilter(
+        label=capfirst(_("campaign")),
+        choices=_campaign_choices,
+        empty_label=_("Current campaign"),
+        method="in_campaign",
+    )
+
+
+def in_campaign(queryset, value):
+    """``queryset`` in the campaign chosen: the active one when none is, every one for
+    ``ALL_CAMPAIGNS``."""
+    if value == ALL_CAMPAIGNS:
+        return queryset
+    if not value:
+        return queryset.filter(campaign__in=Campaign.objects.active())
+    return queryset.filter(campaign_id=value)
+
+
 def _programs(request):
     return Program.objects.visible_to(request.user).order_by("label_fr")
 
@@ -46,12 +65,7 @@ class ApplicationFilterSet(StaffFilterSet):
     )
     # Nothing chosen is the active campaign: last year's applications stay out of the list,
     # its counts and its exports unless asked for.
-    campaign = django_filters.ChoiceFilter(
-        label=capfirst(_("campaign")),
-        choices=_campaign_choices,
-        empty_label=_("Current campaign"),
-        method="in_campaign",
-    )
+    campaign = campaign_filter()
     program = django_filters.ModelChoiceFilter(
         label=capfirst(_("program")), queryset=_programs, empty_label=ALL
     )
@@ -98,11 +112,7 @@ class ApplicationFilterSet(StaffFilterSet):
         return queryset
 
     def in_campaign(self, queryset, _name, value):
-        if value == ALL_CAMPAIGNS:
-            return queryset
-        if not value:
-            return queryset.filter(campaign__in=Campaign.objects.active())
-        return queryset.filter(campaign_id=value)
+        return in_campaign(queryset, value)
 
     def chosen_campaign(self, queryset):
         """``queryset`` restricted to the campaign the list shows (the counts beside it)."""
@@ -125,3 +135,23 @@ class ApplicationFilterSet(StaffFilterSet):
     def latest_decision(self, queryset, _name, kind):
         """The kind of the latest validated decision, or none validated yet."""
         return queryset.filter(decision_kind="" if kind == NO_DECISION else kind)
+
+
+class CampaignFilterSet(StaffFilterSet):
+    """The campaign alone, for the statistics: the active one unless another (or every
+    one) is asked for, as on the list."""
+
+    id_prefix = "s-"
+
+    campaign = campaign_filter()
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        value = self.form.cleaned_data.get("campaign", "") if self.form.is_valid() else ""
+        return in_campaign(queryset, value)
+
+    def in_campaign(self, queryset, _name, value):
+        return in_campaign(queryset, value)
