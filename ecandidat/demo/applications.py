@@ -34,7 +34,8 @@ def _ine(index: int) -> str:
     return body + bea_key(body)
 
 
-def _pdf() -> bytes:
+def sample_pdf() -> bytes:
+    """A one-page blank PDF (the demo's and the generated volume's documents)."""
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
     out = io.BytesIO()
@@ -42,7 +43,7 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-def _jpeg() -> bytes:
+def sample_jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (600, 400), (230, 230, 240)).save(out, format="JPEG")
     return out.getvalue()
@@ -104,9 +105,9 @@ def load_demo_applications(password: str) -> int:
                     services.upload_document(
                         application=application,
                         document_type_id=document.document_type_id,
-                        data=_jpeg()
+                        data=sample_jpeg()
                         if "identit" in document.document_type.label_fr.lower()
-                        else _pdf(),
+                        else sample_pdf(),
                         filename="document",
                         actor=user,
                     )

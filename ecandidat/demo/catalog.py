@@ -31,6 +31,18 @@ TRAINING_TYPES = [
     ("DU", "Diplôme d'université", "University diploma", 4),
 ]
 
+
+def training_types() -> dict[str, TrainingType]:
+    """The demo's training types by code, created when missing (the demo and the generated
+    volume share them)."""
+    types = {}
+    for code, label_fr, label_en, order in TRAINING_TYPES:
+        types[code], _ = TrainingType.objects.get_or_create(
+            code=code, defaults={"label_fr": label_fr, "label_en": label_en, "order": order}
+        )
+    return types
+
+
 CENTRES = [
     (
         "SCI",
@@ -266,11 +278,7 @@ def load_demo_catalog():
         campaign.activated_at = now
         campaign.save(update_fields=["status", "activated_at"])
 
-    types = {}
-    for code, label_fr, label_en, order in TRAINING_TYPES:
-        types[code], _ = TrainingType.objects.get_or_create(
-            code=code, defaults={"label_fr": label_fr, "label_en": label_en, "order": order}
-        )
+    types = training_types()
     milestones = {
         "opens_at": now - timedelta(days=10),
         "closes_at": now + timedelta(days=45),

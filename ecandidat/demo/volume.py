@@ -33,7 +33,6 @@ stores it again.
 # ruff: noqa: S311
 
 import hashlib
-import io
 import random
 import unicodedata
 from collections import Counter
@@ -48,8 +47,6 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from PIL import Image
-from pypdf import PdfWriter
 
 from ecandidat.accounts.enums import Language, StaffRole, UserKind
 from ecandidat.accounts.models import IssuedDossierNumber, RoleAssignment, User
@@ -87,6 +84,7 @@ from ecandidat.referentials.models import Commune, Country, HighSchool, Honours,
 from ecandidat.review.models import Note, Tag
 
 from . import volume_catalog as catalog
+from .applications import sample_jpeg, sample_pdf
 
 PREFIX = "VL"  # + 6 digits: a dossier number (8 characters)
 STAFF_PREFIX = "volume."
@@ -199,20 +197,6 @@ def explicit_timestamps() -> Iterator[None]:
     finally:
         for f, auto_now, auto_now_add in saved:
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
-def sample_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def sample_jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (300, 200), (230, 230, 240)).save(out, format="JPEG")
-    return out.getvalue()
 
 
 def ensure_samples() -> dict[str, tuple[int, str]]:

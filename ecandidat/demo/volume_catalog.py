@@ -18,17 +18,11 @@ from ecandidat.catalog.models import (
     DocumentType,
     Program,
     Question,
-    TrainingType,
 )
 
-CODE_PREFIX = "VOL-"
+from .catalog import training_types
 
-TRAINING_TYPES = [
-    ("LIC", "Licence LMD", "Licence LMD", 1),
-    ("LP", "Licence Professionnelle", "Licence Professionnelle", 2),
-    ("MAS", "Master LMD", "Master LMD", 3),
-    ("DU", "Diplôme d'université", "University diploma", 4),
-]
+CODE_PREFIX = "VOL-"
 
 # (code, label, site, the kinds of programs it offers, disciplines)
 CENTRES = [
@@ -377,11 +371,7 @@ def load_campaigns(now):
 def load_catalog(rng, now) -> list[Program]:
     """The generated centres, commissions, programs, document types and questions (found by
     code when they exist): the generated programs, in a stable order."""
-    types = {}
-    for code, label_fr, label_en, order in TRAINING_TYPES:
-        types[code], _ = TrainingType.objects.get_or_create(
-            code=code, defaults={"label_fr": label_fr, "label_en": label_en, "order": order}
-        )
+    types = training_types()
     milestones = {
         "opens_at": now - timedelta(days=50),
         "closes_at": now + timedelta(days=30),

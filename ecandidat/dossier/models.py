@@ -139,6 +139,18 @@ class PersonalInformation(VersionedModel):
         return self.birth_commune.name if self.birth_commune is not None else self.birth_city_abroad
 
 
+def address_line(label, *, blank: bool = False) -> models.CharField:
+    """A line the student information system takes (38 characters, no ``;`` or ``"``): the
+    column stays 100 wide for the values stored before the limit."""
+    return models.CharField(
+        label,
+        max_length=100,
+        blank=blank,
+        validators=address_line_validators(),
+        help_text=ADDRESS_LINE_HELP,
+    )
+
+
 class Address(VersionedModel, PlaceMixin):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="address"
@@ -146,33 +158,10 @@ class Address(VersionedModel, PlaceMixin):
     postal_code = models.CharField(_("Postal code"), max_length=10, blank=True)
     # The lines and the town abroad go to the student information system, which takes 38
     # characters (dossier/limits.py: the columns stay wider for the values stored before).
-    town_abroad = models.CharField(
-        _("Town"),
-        max_length=100,
-        blank=True,
-        validators=address_line_validators(),
-        help_text=ADDRESS_LINE_HELP,
-    )
-    line1 = models.CharField(
-        _("Address"),
-        max_length=100,
-        validators=address_line_validators(),
-        help_text=ADDRESS_LINE_HELP,
-    )
-    line2 = models.CharField(
-        _("Additional address 1"),
-        max_length=100,
-        blank=True,
-        validators=address_line_validators(),
-        help_text=ADDRESS_LINE_HELP,
-    )
-    line3 = models.CharField(
-        _("Additional address 2"),
-        max_length=100,
-        blank=True,
-        validators=address_line_validators(),
-        help_text=ADDRESS_LINE_HELP,
-    )
+    town_abroad = address_line(_("Town"), blank=True)
+    line1 = address_line(_("Address"))
+    line2 = address_line(_("Additional address 1"), blank=True)
+    line3 = address_line(_("Additional address 2"), blank=True)
 
     class Meta:
         verbose_name = _("address")

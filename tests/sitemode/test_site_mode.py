@@ -155,3 +155,11 @@ def test_the_load_balancer_probes_answer_in_every_mode(client, mode):
     switch(mode)
     assert client.get(reverse("healthz")).status_code == 200
     assert client.get(reverse("readyz")).status_code == 200
+
+
+def test_the_history_names_the_modes_in_the_readers_language(client):
+    switch(Mode.READ_ONLY)
+    client.force_login(staff_with_role(StaffRole.ADMINISTRATOR))
+    page = client.get(reverse("staff:site_mode")).content.decode()
+    assert "Normal → Read-only: pages are served" in page
+    assert "normal → read_only" not in page

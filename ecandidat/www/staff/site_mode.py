@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from ecandidat.audit import codes
 from ecandidat.audit.models import AuditEvent
 from ecandidat.sitemode.models import Mode, SiteMode
 from ecandidat.sitemode.services import set_mode
@@ -45,7 +46,12 @@ def site_mode(request):
         set_mode(actor=request.user, **form.cleaned_data)
         messages.success(request, _("The site mode is changed."))
         return redirect("staff:site_mode")
-    history = AuditEvent.objects.filter(target_type="sitemode.sitemode").select_related("actor")
-    return render(
-        request, "staff/site_mode.html", {"form": form, "site": site, "history": history[:20]}
-    )
+    labels = dict(Mode.choices)
+    # The modes by their labels in the reader's language, not their stored codes.
+    history = [
+        (event, labels.get(event.data.get("from"), "—"), labels.get(event.data.get("to"), "—"))
+        for event in AuditEvent.objects.filter(
+            action=codes.SITE_MODE_CHANGED, target_type="sitemode.sitemode"
+        )[:20]
+    ]
+    return render(request, "staff/site_mode.html", {"form": form, "site": site, "history": history})
